@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+
+import type { Config } from './config/load.js';
+import { openCore } from './core.js';
+import { createHttpApp } from './http/app.js';
+import type { Logger } from './observability/logger.js';
+import { createAdapterFactory } from './oidc/adapters/index.js';
+import { createMemoryStore } from './oidc/adapters/memory.js';
+import { createPostgresStore } from './oidc/adapters/postgres.js';
+import { createRedisStore } from './oidc/adapters/redis.js';
+import { OIDC_PATHS } from './oidc/paths.js';
+import { createProvider } from './oidc/provider.js';
+import { createTokenBodyShim } from './oidc/token-body.js';
+import type { Clock } from './shared/clock.js';
+
+/** The one composition root: storage, services, oidc-provider and the HTTP app. */
+export async function createTessera(config: Config, options: { logger: Logger; clock?: Clock; serveEmbedded?: boolean }) {
+  const core = await openCore(config, options);
+  const { storage, redis, signingKeys, clients, apis, logger } = core;
+
+  const memoryStore = redis ? undefined : createMemoryStore();
+  const adapter = createAdapterFactory({
+    findClient: clients.find,
+    durable: createPostgresStore({ db: storage.db, clock: core.clock }),
+    ephemeral: redis ? createRedisStore(redis) : memoryStore!,
+  });
+  const oidc = await createProvider({
+    issuer: config.ISSUER,
+    trustProxy: config.TRUSTED_PROXIES.length > 0,
+    adapter,
+    clients,
+    apis,
+    audit: core.audit,
+    logger,
+    cookieKeys: core.cookieKeys,
+    signingKeys,
+    defaultAccessTokenTtl: config.ACCESS_TOKEN_TTL,
+  });
+
+  // Another process (the CLI, another instance) may rotate keys: hear it at once through the
+  // change feed, and poll as a safety net for a missed notification.
+  const refreshKeys = async () => {
+    try {
+      if (await signingKeys.refresh()) {
+        oidc.reloadKeys();
+        logger.info({ kid: signingKeys.activeKid() }, 'signing keys reloaded');
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'could not refresh signing keys');
+    }
+  };
+  core.changes.subscribe((topic) => {
+    if (topic === 'signing_key') void refreshKeys();
+  });
+  const keyTimer = setInterval(() => void refreshKeys(), config.KEY_REFRESH_INTERVAL * 1000);
+  keyTimer.unref();
+
+  const app = createHttpApp({
+    logger,
+    provider: oidc.provider,
+    cookieKeys: core.cookieKeys,
+    trustProxy: config.TRUSTED_PROXIES.length > 0,
+    jwks: signingKeys.jwks,
+    jwksPath: OIDC_PATHS.jwks,
+    readiness: {
+      postgres: async () => {
+        await sql`select 1`.execute(storage.db);
+      },
+      ...(redis ? { redis: async () => void (await redis.ping()) } : {}),
+    },
+    beforeProvider: [
+      createTokenBodyShim({
+        clients,
+        apis,
+        bodyLimit: config.BODY_LIMIT,
+        defaultAudience: config.DEFAULT_AUDIENCE,
+        tokenPath: OIDC_PATHS.token,
+        paths: [OIDC_PATHS.token, OIDC_PATHS.revocation, OIDC_PATHS.introspection],
+      }),
+    ],
+  });
+
+  return {
+    app,
+    core,
+    provider: oidc.provider,
+    async close() {
+      clearInterval(keyTimer);
+      memoryStore?.close();
+      await core.close();
+    },
+  };
+}
+
+export type Tessera = Awaited<ReturnType<typeof createTessera>>;

@@ -1,0 +1,80 @@
+import type { AdapterFactory, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+
+import type { ApiRegistry } from '../apis/registry.js';
+import type { Clients } from '../credentials/clients.js';
+import { SIGNING_ALG } from '../keys/signing-keys.js';
+import { OIDC_PATHS } from './paths.js';
+
+export interface ConfigurationDeps {
+  adapter: AdapterFactory;
+  clients: Clients;
+  apis: ApiRegistry;
+  cookieKeys: string[];
+  signingKeys: { privateJwks(): object[]; activeKid(): string };
+  defaultAccessTokenTtl: number;
+}
+
+/** Every setting that differs from oidc-provider's defaults, with the reason. */
+export function createConfiguration(deps: ConfigurationDeps): Configuration {
+  const { clients, apis } = deps;
+
+  return {
+    adapter: deps.adapter,
+    jwks: { keys: deps.signingKeys.privateJwks() as never },
+    cookies: { keys: deps.cookieKeys },
+    routes: OIDC_PATHS,
+    // Clients live in Postgres and reach oidc-provider through the read-only Client adapter.
+    clients: [],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    features: {
+      // The development login pages must never ship; Tessera renders its own (issue 3).
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      // oidc-provider's types mark introspection as off-only; the runtime supports it.
+      introspection: { enabled: true } as never,
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // The token-body shim maps `audience` and the configured default to `resource`.
+        defaultResource: (_ctx: KoaContextWithOIDC, _client: unknown, oneOf?: readonly string[]) => oneOf?.[0] ?? undefined,
+        useGrantedResource: () => true,
+        async getResourceServerInfo(_ctx: KoaContextWithOIDC, resourceIndicator: string) {
+          const api = await apis.findByIdentifier(resourceIndicator);
+          if (!api) throw new errors.InvalidTarget(`unknown audience ${JSON.stringify(resourceIndicator.slice(0, 200))}`);
+          return {
+            audience: api.identifier,
+            scope: api.scopes.join(' '),
+            accessTokenTTL: api.tokenLifetimeSeconds,
+            // RFC 9068 JWTs, verifiable offline through JWKS; the active key signs (explicit kid).
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: SIGNING_ALG, kid: deps.signingKeys.activeKid() } },
+          };
+        },
+      },
+    },
+    async extraTokenClaims(_ctx, token) {
+      // Machine credentials act for their organization with their role (DESIGN.md: claims).
+      if (token.kind === 'ClientCredentials') {
+        const client = await clients.find(token.clientId!);
+        if (client) return { org: client.orgId, role: client.role };
+      }
+      return undefined;
+    },
+    formats: {
+      customizers: {
+        // RFC 9068 §2.2.3: `scope` present even when empty, as resource servers read it unconditionally.
+        jwt(_ctx, _token, jwt) {
+          jwt.payload.scope ??= '';
+        },
+      },
+    },
+    ttl: {
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? deps.defaultAccessTokenTtl,
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? deps.defaultAccessTokenTtl,
+    },
+    // CORS is off everywhere unless configured per client (issue 5).
+    clientBasedCORS: () => false,
+    enabledJWA: { idTokenSigningAlgValues: [SIGNING_ALG] } as never,
+  };
+}

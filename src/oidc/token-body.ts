@@ -1,0 +1,128 @@
+import type { Context, Next } from 'koa';
+
+import type { ApiRegistry } from '../apis/registry.js';
+import type { Clients } from '../credentials/clients.js';
+import { BadRequestBody, parseFormParams, parseJsonParams, single, type Params } from './request-params.js';
+
+/** Client ids are printable ASCII; anything else cannot name a client and is refused early. */
+const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
+
+export interface TokenBodyOptions {
+  clients: Clients;
+  apis: ApiRegistry;
+  bodyLimit: number;
+  defaultAudience: string | undefined;
+  tokenPath: string;
+  paths: string[];
+}
+
+/**
+ * Runs before oidc-provider on the token, revocation and introspection endpoints:
+ *  1. reads the body (form or JSON, Auth0 clients send JSON) within the size limit;
+ *  2. refuses malformed, non-object, oversized or repeated input with 400 invalid_request;
+ *  3. maps Auth0's `audience` to RFC 8707 `resource` and applies the default audience;
+ *  4. replaces the presented client secret with its SHA-256 digest, because clients are
+ *     registered with digests (the secret itself is never stored);
+ *  5. hands oidc-provider an ordinary form request.
+ */
+export function createTokenBodyShim(options: TokenBodyOptions) {
+  const paths = new Set(options.paths);
+
+  return async function tokenBodyShim(ctx: Context, next: Next) {
+    if (ctx.method !== 'POST' || !paths.has(ctx.path)) return next();
+    let params: Params;
+    try {
+      params = await readParams(ctx, options.bodyLimit);
+      checkClientIds(ctx, params);
+      if (ctx.path === options.tokenPath) await applyAudience(params, options);
+    } catch (error) {
+      if (!(error instanceof BadRequestBody)) throw error;
+      ctx.status = 400;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { error: 'invalid_request', error_description: error.message };
+      return;
+    }
+    await digestSecrets(ctx, params, options.clients);
+    ctx.state.oauthParams = params;
+
+    const form = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) for (const item of [value].flat()) form.append(name, item);
+    ctx.req.headers['content-type'] = 'application/x-www-form-urlencoded';
+    ctx.req.headers['content-length'] = String(Buffer.byteLength(form.toString()));
+    delete ctx.req.headers['transfer-encoding'];
+    (ctx.req as { body?: unknown }).body = params;
+    return next();
+  };
+}
+
+async function readParams(ctx: Context, limit: number): Promise<Params> {
+  const declared = Number(ctx.get('content-length') || NaN);
+  if (declared > limit) throw new BadRequestBody(`the request body exceeds ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    received += chunk.length;
+    if (received > limit) throw new BadRequestBody(`the request body exceeds ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  const body = Buffer.concat(chunks).toString('utf8');
+  if (body.length === 0) return {};
+  if (ctx.is('application/json', 'application/*+json')) return parseJsonParams(body);
+  if (ctx.is('application/x-www-form-urlencoded')) return parseFormParams(body);
+  throw new BadRequestBody('the request body must be application/x-www-form-urlencoded or application/json');
+}
+
+function checkClientIds(ctx: Context, params: Params) {
+  const clientId = single(params, 'client_id');
+  if (clientId !== undefined && !CLIENT_ID.test(clientId)) throw new BadRequestBody('client_id is malformed');
+  const basic = parseBasic(ctx.get('authorization'));
+  if (basic && !CLIENT_ID.test(basic.clientId)) throw new BadRequestBody('client_id is malformed');
+}
+
+async function applyAudience(params: Params, options: TokenBodyOptions) {
+  const audience = params.audience;
+  delete params.audience;
+  if (audience !== undefined) {
+    if (params.resource !== undefined && String(params.resource) !== String(audience)) {
+      throw new BadRequestBody('audience and resource name different APIs');
+    }
+    params.resource = audience;
+  }
+  if (single(params, 'grant_type') !== 'client_credentials') return;
+  if (params.resource === undefined) {
+    if (!options.defaultAudience) throw new BadRequestBody('audience (or resource) is required');
+    params.resource = options.defaultAudience;
+  }
+  // Like Auth0: a machine client that asks for no scope gets every scope the API defines.
+  if (params.scope === undefined && typeof params.resource === 'string') {
+    const api = await options.apis.findByIdentifier(params.resource);
+    if (api && api.scopes.length > 0) params.scope = api.scopes.join(' ');
+  }
+}
+
+async function digestSecrets(ctx: Context, params: Params, clients: Clients) {
+  const clientId = single(params, 'client_id');
+  const secret = single(params, 'client_secret');
+  if (clientId && secret) params.client_secret = await clients.digestForPresentedSecret(clientId, secret);
+  const basic = parseBasic(ctx.get('authorization'));
+  if (basic) {
+    const digest = await clients.digestForPresentedSecret(basic.clientId, basic.secret);
+    const encoded = `${encodeURIComponent(basic.clientId)}:${encodeURIComponent(digest)}`;
+    ctx.req.headers.authorization = `Basic ${Buffer.from(encoded).toString('base64')}`;
+  }
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-encoded, then joined by a colon and base64-encoded. */
+function parseBasic(header: string): { clientId: string; secret: string } | undefined {
+  const match = /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    const decode = (value: string) => decodeURIComponent(value.replace(/\+/g, '%20'));
+    return { clientId: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,150 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import path from 'node:path';
+
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+
+import type { Config } from '../config/load.js';
+import { DependencyUnavailableError } from '../shared/errors.js';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+export interface Storage {
+  readonly db: Db;
+  readonly kind: 'postgres' | 'pglite' | 'pglite-socket';
+  /** Calls `handler` for every NOTIFY on `channel`, from this or any other process. */
+  listen(channel: string, handler: (payload: string) => void): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Timeouts that turn a dead database into a fast error instead of a hang. */
+const POOL_DEFAULTS = {
+  connectionTimeoutMillis: 2_000,
+  idleTimeoutMillis: 30_000,
+  statement_timeout: 5_000,
+  query_timeout: 6_000,
+  keepAlive: true,
+} satisfies pg.PoolConfig;
+
+/** The socket name pg derives from a directory host and the default port. */
+const socketFile = (dataDir: string) => path.join(dataDir, '.s.PGSQL.5432');
+
+export async function openStorage(
+  config: Pick<Config, 'DATABASE_URL' | 'dataDir'>,
+  options: { serveEmbedded?: boolean; poolSize?: number } = {},
+): Promise<Storage> {
+  if (config.DATABASE_URL) {
+    return openPostgres({ ...POOL_DEFAULTS, connectionString: config.DATABASE_URL, max: options.poolSize ?? 10 }, 'postgres');
+  }
+  // A running server owns the embedded database; other processes (the CLI) reach it over
+  // its local socket, because PGlite cannot be opened by two processes at once.
+  if (await socketAnswers(socketFile(config.dataDir))) {
+    return openPostgres({ ...POOL_DEFAULTS, host: config.dataDir, database: 'template1', user: 'postgres', max: 1 }, 'pglite-socket');
+  }
+  return openEmbedded(config.dataDir, options.serveEmbedded ?? false);
+}
+
+function openPostgres(poolConfig: pg.PoolConfig, kind: 'postgres' | 'pglite-socket'): Storage {
+  const pool = new pg.Pool(poolConfig);
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const listeners: pg.Client[] = [];
+  let closed = false;
+
+  async function listenWithReconnect(channel: string, handler: (payload: string) => void) {
+    const client = new pg.Client({ ...poolConfig, keepAlive: true });
+    listeners.push(client);
+    const retry = () => {
+      client.removeAllListeners();
+      listeners.splice(listeners.indexOf(client), 1);
+      if (!closed) setTimeout(() => void listenWithReconnect(channel, handler).catch(retry), 1_000).unref();
+    };
+    client.on('error', retry);
+    client.on('notification', (message) => {
+      if (message.channel === channel) handler(message.payload ?? '');
+    });
+    await client.connect();
+    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+  }
+
+  return {
+    db,
+    kind,
+    listen: listenWithReconnect,
+    async ping() {
+      await guard(() => sql`select 1`.execute(db));
+    },
+    async close() {
+      closed = true;
+      await Promise.allSettled(listeners.map((client) => client.end()));
+      await db.destroy();
+    },
+  };
+}
+
+async function openEmbedded(dataDir: string, serve: boolean): Promise<Storage> {
+  mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create({ dataDir });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  let server: PGLiteSocketServer | undefined;
+  if (serve) {
+    const file = socketFile(dataDir);
+    if (existsSync(file)) rmSync(file); // stale: socketAnswers() found nobody behind it
+    server = new PGLiteSocketServer({ db: pglite, path: file, maxConnections: 4 });
+    await server.start();
+  }
+  return {
+    db,
+    kind: 'pglite',
+    async listen(channel, handler) {
+      await pglite.listen(channel, handler);
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await server?.stop();
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}
+
+function socketAnswers(file: string): Promise<boolean> {
+  if (!existsSync(file)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const socket = connect(file);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Maps connection-level failures to a 503-shaped error; SQL errors pass through untouched. */
+export async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isConnectionError(error)) throw new DependencyUnavailableError('postgres', { cause: error });
+    throw error;
+  }
+}
+
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08006', '08001'].includes(code)) return true;
+  return /timeout|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(error.message);
+}
+
+export const notify = (db: Db, channel: string, payload: string) =>
+  sql`select pg_notify(${channel}, ${payload})`.execute(db);
