@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+
+import { createMemoryStore } from '../../src/oidc/adapters/memory.js';
+import { createPostgresStore } from '../../src/oidc/adapters/postgres.js';
+import { createRedisStore } from '../../src/oidc/adapters/redis.js';
+import type { Adapter, AdapterPayload } from '../../src/oidc/adapters/types.js';
+import { openRedis } from '../../src/storage/redis.js';
+import { createEnvironment, openSecondProcessCore, usingRedis, type TestEnvironment } from '../support/tessera.js';
+import type { Core } from '../../src/core.js';
+
+/**
+ * One contract, run against every store an artifact can live in: the in-process store always,
+ * Postgres (or PGlite) always, Redis when REDIS_URL is set (CI sets it).
+ */
+let environment: TestEnvironment;
+let core: Core;
+let redis: ReturnType<typeof openRedis> | undefined;
+const memory = createMemoryStore();
+
+beforeAll(async () => {
+  environment = await createEnvironment();
+  core = await openSecondProcessCore(environment);
+  if (usingRedis) redis = openRedis(process.env.REDIS_URL!);
+});
+
+afterAll(async () => {
+  memory.close();
+  redis?.disconnect();
+  await core.close();
+  await environment.cleanup();
+});
+
+type StoreName = 'memory' | 'postgres' | 'redis';
+const stores: StoreName[] = usingRedis ? ['memory', 'postgres', 'redis'] : ['memory', 'postgres'];
+
+function adapterFor(store: StoreName, model: string, replays: AdapterPayload[]): Adapter {
+  const onReplay = async (payload: AdapterPayload) => {
+    replays.push(payload);
+    throw Object.assign(new Error('grant already used'), { error: 'invalid_grant' });
+  };
+  if (store === 'memory') return memory.adapter(model, onReplay);
+  if (store === 'redis') return createRedisStore(redis!).adapter(model, onReplay);
+  return createPostgresStore({ db: core.storage.db, clock: { now: () => new Date() } }).adapter(model, onReplay);
+}
+
+const newId = () => randomBytes(12).toString('base64url');
+
+describe.each(stores)('%s store', (store) => {
+  test('stores, finds, indexes by uid and destroys', async () => {
+    const adapter = adapterFor(store, 'Interaction', []);
+    const id = newId();
+    const uid = newId();
+    await adapter.upsert(id, { kind: 'Interaction', uid, jti: id }, 60);
+    await expect(adapter.find(id)).resolves.toMatchObject({ uid });
+    await expect(adapter.findByUid(uid)).resolves.toMatchObject({ jti: id });
+    await adapter.destroy(id);
+    await expect(adapter.find(id)).resolves.toBeUndefined();
+  });
+
+  test('forgets an artifact when its TTL runs out', async () => {
+    const adapter = adapterFor(store, 'Session', []);
+    const id = newId();
+    await adapter.upsert(id, { kind: 'Session', jti: id }, 1);
+    await expect(adapter.find(id)).resolves.toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await expect(adapter.find(id)).resolves.toBeUndefined();
+  });
+
+  test('two racing consumes of one code: exactly one wins, the loser revokes the grant', async () => {
+    const replays: AdapterPayload[] = [];
+    const adapter = adapterFor(store, 'AuthorizationCode', replays);
+    const id = newId();
+    const grantId = newId();
+    await adapter.upsert(id, { kind: 'AuthorizationCode', jti: id, grantId }, 60);
+
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => adapter.consume(id)));
+
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((result) => result.status === 'rejected')).toHaveLength(7);
+    expect(replays.every((payload) => payload.grantId === grantId)).toBe(true);
+    expect((await adapter.find(id))?.consumed).toEqual(expect.any(Number));
+  });
+
+  test('revokeByGrantId removes every artifact of that grant and nothing else', async () => {
+    const adapter = adapterFor(store, 'RefreshToken', []);
+    const grantId = newId();
+    const mine = [newId(), newId()];
+    const other = newId();
+    for (const id of mine) await adapter.upsert(id, { kind: 'RefreshToken', jti: id, grantId }, 60);
+    await adapter.upsert(other, { kind: 'RefreshToken', jti: other, grantId: newId() }, 60);
+    await adapter.revokeByGrantId(grantId);
+    for (const id of mine) await expect(adapter.find(id)).resolves.toBeUndefined();
+    await expect(adapter.find(other)).resolves.toBeDefined();
+  });
+});
