@@ -3,6 +3,9 @@ import { sql } from 'kysely';
 import type { Config } from './config/load.js';
 import { openCore } from './core.js';
 import { createHttpApp } from './http/app.js';
+import { oauthRateLimit } from './http/oauth-limits.js';
+import { createLimiterFactory } from './http/rate-limit.js';
+import { createMetrics } from './observability/metrics.js';
 import type { Logger } from './observability/logger.js';
 import { createAdapterFactory } from './oidc/adapters/index.js';
 import { createMemoryStore } from './oidc/adapters/memory.js';
@@ -18,6 +21,8 @@ export async function createTessera(config: Config, options: { logger: Logger; c
   const core = await openCore(config, options);
   const { storage, redis, signingKeys, clients, apis, logger } = core;
 
+  const metrics = createMetrics();
+  const limiter = createLimiterFactory({ redis, logger, onReject: (name) => metrics.rateLimited.inc({ limit: name }) });
   const memoryStore = redis ? undefined : createMemoryStore();
   const adapter = createAdapterFactory({
     findClient: clients.find,
@@ -36,6 +41,7 @@ export async function createTessera(config: Config, options: { logger: Logger; c
     signingKeys,
     defaultAccessTokenTtl: config.ACCESS_TOKEN_TTL,
   });
+  oidc.provider.on('grant.success', (ctx) => metrics.tokensIssued.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
 
   // Another process (the CLI, another instance) may rotate keys: hear it at once through the
   // change feed, and poll as a safety net for a missed notification.
@@ -55,8 +61,11 @@ export async function createTessera(config: Config, options: { logger: Logger; c
   const keyTimer = setInterval(() => void refreshKeys(), config.KEY_REFRESH_INTERVAL * 1000);
   keyTimer.unref();
 
+  const oauthPaths = [OIDC_PATHS.token, OIDC_PATHS.revocation, OIDC_PATHS.introspection];
   const app = createHttpApp({
     logger,
+    metrics,
+    https: config.ISSUER.startsWith('https:'),
     provider: oidc.provider,
     cookieKeys: core.cookieKeys,
     trustProxy: config.TRUSTED_PROXIES.length > 0,
@@ -75,7 +84,12 @@ export async function createTessera(config: Config, options: { logger: Logger; c
         bodyLimit: config.BODY_LIMIT,
         defaultAudience: config.DEFAULT_AUDIENCE,
         tokenPath: OIDC_PATHS.token,
-        paths: [OIDC_PATHS.token, OIDC_PATHS.revocation, OIDC_PATHS.introspection],
+        paths: oauthPaths,
+      }),
+      oauthRateLimit(oauthPaths, {
+        perClient: limiter('token', { points: config.RATE_LIMIT_TOKEN_PER_MINUTE, duration: 60 }),
+        authFailures: limiter('client-auth-failures', { points: config.RATE_LIMIT_AUTH_FAILURES, duration: 300 }),
+        anonymous: limiter('anonymous', { points: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, duration: 60 }),
       }),
     ],
   });
@@ -83,6 +97,8 @@ export async function createTessera(config: Config, options: { logger: Logger; c
   return {
     app,
     core,
+    metrics,
+    limiter,
     provider: oidc.provider,
     async close() {
       clearInterval(keyTimer);

@@ -75,6 +75,16 @@ export const configSchema = z.object({
         .map((part) => part.trim())
         .filter(Boolean),
     ),
+  /** Token requests per client per minute (seed 000's per-credential tier). */
+  RATE_LIMIT_TOKEN_PER_MINUTE: positiveSeconds.default(1200),
+  /** Failed client authentications per client and address per 5 minutes before refusal. */
+  RATE_LIMIT_AUTH_FAILURES: positiveSeconds.default(10),
+  /** Calls naming no client or key, per address per minute (seed 000: unauthenticated). */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: positiveSeconds.default(60),
+  /** Management-API calls per organization per minute. */
+  RATE_LIMIT_MANAGEMENT_PER_MINUTE: positiveSeconds.default(600),
+  /** Failed logins per account and address per 15 minutes (brute force). */
+  RATE_LIMIT_LOGIN_FAILURES: positiveSeconds.default(5),
   NODE_ENV: z.string().default('development'),
 });
 

@@ -3,13 +3,18 @@ import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { accessLog } from './access-log.js';
 import { errorHandler } from './errors.js';
 import { healthRoutes, type ReadinessChecks } from './health.js';
 import { jwksRoutes } from './jwks.js';
 import { requestId } from './request-id.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface HttpAppDeps {
   logger: Logger;
+  metrics: Metrics;
+  https: boolean;
   provider: Provider;
   cookieKeys: string[];
   trustProxy: boolean;
@@ -24,12 +29,13 @@ export interface HttpAppDeps {
 
 /**
  * The request pipeline, in order:
- *  1. request id (every log line and answer carries it);
+ *  1. request id (every log line and answer carries it), access log and metrics;
  *  2. error shaping (OAuth or management body, no cause leaks);
- *  3. health and JWKS (cheap, no session);
- *  4. Tessera's routers;
- *  5. the shim that normalises OAuth request bodies;
- *  6. oidc-provider, mounted at the root so its paths are the ones in DESIGN.md.
+ *  3. security headers (and no-store on anything carrying a token or secret);
+ *  4. health, metrics and JWKS (cheap, no session);
+ *  5. Tessera's routers;
+ *  6. the shim that normalises OAuth request bodies, then rate limits;
+ *  7. oidc-provider, mounted at the root so its paths are the ones in DESIGN.md.
  */
 export function createHttpApp(deps: HttpAppDeps): Koa {
   const app = new Koa({ proxy: deps.trustProxy });
@@ -38,11 +44,23 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   app.silent = true;
 
   app.use(requestId);
+  app.use(accessLog(deps.logger, deps.metrics));
   app.use(errorHandler(deps.logger));
+  app.use(securityHeaders({ https: deps.https }));
   app.use(healthRoutes(deps.readiness).routes());
+  app.use(async (ctx, next) => {
+    if (ctx.method !== 'GET' || ctx.path !== '/metrics') return next();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = deps.metrics.registry.contentType;
+    ctx.body = await deps.metrics.registry.metrics();
+  });
   app.use(jwksRoutes(deps.jwksPath, deps.jwks).routes());
   for (const router of deps.routers ?? []) app.use(router);
   for (const middleware of deps.beforeProvider) app.use(middleware);
-  app.use(compose(deps.provider.middleware as Koa.Middleware[]));
+  const provider = compose(deps.provider.middleware as Koa.Middleware[]);
+  app.use(async (ctx, next) => {
+    await provider(ctx, next);
+    if (ctx.status === 503) ctx.set('Retry-After', '5');
+  });
   return app;
 }

@@ -2,6 +2,7 @@ import type { Context, Next } from 'koa';
 
 import type { Logger } from '../observability/logger.js';
 import { AppError, DependencyUnavailableError } from '../shared/errors.js';
+import { isConnectionError } from '../storage/db.js';
 
 const isManagementPath = (path: string) => path.startsWith('/api/');
 
@@ -32,6 +33,7 @@ export function errorHandler(logger: Logger) {
 
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (isConnectionError(error)) return new DependencyUnavailableError('postgres', { cause: error });
   const status = (error as { status?: number; expose?: boolean })?.status;
   // Koa and its helpers throw http-errors with a 4xx status for bad input (e.g. malformed cookies).
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -4,6 +4,7 @@ import { errors } from 'oidc-provider';
 import type { ApiRegistry } from '../apis/registry.js';
 import type { Clients } from '../credentials/clients.js';
 import { SIGNING_ALG } from '../keys/signing-keys.js';
+import { toOidcError } from './outage.js';
 import { OIDC_PATHS } from './paths.js';
 
 export interface ConfigurationDeps {
@@ -40,7 +41,9 @@ export function createConfiguration(deps: ConfigurationDeps): Configuration {
         defaultResource: (_ctx: KoaContextWithOIDC, _client: unknown, oneOf?: readonly string[]) => oneOf?.[0] ?? undefined,
         useGrantedResource: () => true,
         async getResourceServerInfo(_ctx: KoaContextWithOIDC, resourceIndicator: string) {
-          const api = await apis.findByIdentifier(resourceIndicator);
+          const api = await apis.findByIdentifier(resourceIndicator).catch((error: unknown) => {
+            throw toOidcError(error);
+          });
           if (!api) throw new errors.InvalidTarget(`unknown audience ${JSON.stringify(resourceIndicator.slice(0, 200))}`);
           return {
             audience: api.identifier,
@@ -56,7 +59,9 @@ export function createConfiguration(deps: ConfigurationDeps): Configuration {
     async extraTokenClaims(_ctx, token) {
       // Machine credentials act for their organization with their role (DESIGN.md: claims).
       if (token.kind === 'ClientCredentials') {
-        const client = await clients.find(token.clientId!);
+        const client = await clients.find(token.clientId!).catch((error: unknown) => {
+          throw toOidcError(error);
+        });
         if (client) return { org: client.orgId, role: client.role };
       }
       return undefined;
@@ -73,8 +78,18 @@ export function createConfiguration(deps: ConfigurationDeps): Configuration {
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? deps.defaultAccessTokenTtl,
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? deps.defaultAccessTokenTtl,
     },
-    // CORS is off everywhere unless configured per client (issue 5).
-    clientBasedCORS: () => false,
+    // CORS only for browser-based clients, and only from the origins of their redirect URIs
+    // (a SPA exchanging its code); never for machine credentials or unknown origins.
+    clientBasedCORS(_ctx, origin, client) {
+      if (client.tokenEndpointAuthMethod !== 'none') return false;
+      return (client.redirectUris ?? []).some((uri) => {
+        try {
+          return new URL(uri).origin === origin;
+        } catch {
+          return false;
+        }
+      });
+    },
     enabledJWA: { idTokenSigningAlgValues: [SIGNING_ALG] } as never,
   };
 }

@@ -2,6 +2,7 @@ import { errors, type AdapterFactory } from 'oidc-provider';
 
 import type { ClientRecord } from '../../credentials/clients.js';
 import { clientMetadata } from '../client-metadata.js';
+import { withOutageErrors } from '../outage.js';
 import type { Adapter, AdapterPayload } from './types.js';
 import { DURABLE_MODELS } from './types.js';
 
@@ -28,7 +29,7 @@ export function createAdapterFactory(deps: {
     let adapter = adapters.get(model);
     if (!adapter) {
       const store = DURABLE_MODELS.has(model) ? deps.durable : deps.ephemeral;
-      adapter = store.adapter(model, (payload) => onReplay(model, payload));
+      adapter = withOutageErrors(store.adapter(model, (payload) => onReplay(model, payload)));
       adapters.set(model, adapter);
     }
     return adapter;
@@ -42,7 +43,7 @@ export function createAdapterFactory(deps: {
     throw new errors.InvalidGrant(`${model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
   }
 
-  const clientAdapter: Adapter = {
+  const clientAdapter: Adapter = withOutageErrors({
     async find(id) {
       const record = await deps.findClient(id);
       return record ? clientMetadata(record) : undefined;
@@ -53,7 +54,7 @@ export function createAdapterFactory(deps: {
     consume: readOnly,
     destroy: readOnly,
     revokeByGrantId: readOnly,
-  };
+  } satisfies Adapter);
 
   return (model: string) => (model === 'Client' ? clientAdapter : get(model));
 }

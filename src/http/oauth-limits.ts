@@ -1,0 +1,57 @@
+import type { Context, Next } from 'koa';
+
+import { single, type Params } from '../oidc/request-params.js';
+import { rejectLimited, setRateLimitHeaders, type Limiter } from './rate-limit.js';
+
+export interface OAuthLimits {
+  /** Token requests per client (the seed's per-credential tier). */
+  perClient: Limiter;
+  /** Failed client authentications per client and address: brute force on one secret. */
+  authFailures: Limiter;
+  /** Calls that name no client at all, per address. */
+  anonymous: Limiter;
+}
+
+/**
+ * Rate limits on the token, revocation and introspection endpoints. Runs after the body shim
+ * (which put the parsed parameters on ctx.state) and before oidc-provider:
+ *  1. a client/address pair that failed authentication too often is refused before any work,
+ *     so a brute-force run is cut off early and costs other clients nothing;
+ *  2. the client's own budget is charged; a call naming no client is charged to its address;
+ *  3. after oidc-provider answers, a 401 invalid_client is charged to the failure budget.
+ */
+export function oauthRateLimit(paths: string[], limits: OAuthLimits) {
+  const guarded = new Set(paths);
+  return async function limitOAuth(ctx: Context, next: Next) {
+    if (ctx.method !== 'POST' || !guarded.has(ctx.path)) return next();
+    const clientId = clientIdOf(ctx);
+    const failureKey = `${clientId ?? '-'}|${ctx.ip}`;
+
+    const failures = await limits.authFailures.peek(failureKey);
+    if (failures && failures.remaining <= 0) return rejectLimited(ctx, { ...failures, limited: true }, 'oauth');
+
+    const state = clientId ? await limits.perClient.consume(clientId) : await limits.anonymous.consume(ctx.ip);
+    if (state.limited) return rejectLimited(ctx, state, 'oauth');
+    setRateLimitHeaders(ctx, state);
+
+    await next();
+
+    if (ctx.status === 401) await limits.authFailures.consume(failureKey);
+  };
+}
+
+function clientIdOf(ctx: Context): string | undefined {
+  const params = ctx.state.oauthParams as Params | undefined;
+  const fromBody = params ? single(params, 'client_id') : undefined;
+  if (fromBody) return fromBody;
+  const match = /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(ctx.get('authorization'));
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, '%20'));
+  } catch {
+    return undefined;
+  }
+}
