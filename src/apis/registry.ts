@@ -33,8 +33,11 @@ export function createApiRegistry(deps: { db: Db; audit: AuditLog; changes: Chan
   const { db, audit, changes } = deps;
   const cache = new Map<string, { api: Api | undefined; at: number }>();
   const MISS_TTL_MS = 5_000;
-  changes.subscribe((topic) => {
-    if (topic === 'api') cache.clear();
+  // A new or changed API drops its own entry and every cached miss (it may be one of them);
+  // the other entries stay, so the token path keeps working through a database outage.
+  changes.subscribe((topic, id) => {
+    if (topic !== 'api') return;
+    for (const [identifier, entry] of cache) if (!entry.api || entry.api.id === id) cache.delete(identifier);
   });
 
   return {

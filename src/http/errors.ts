@@ -17,7 +17,9 @@ export function errorHandler(logger: Logger) {
       await next();
     } catch (caught) {
       const error = toAppError(caught);
-      if (error.status >= 500) {
+      if (error instanceof DependencyUnavailableError) {
+        logger.warn({ dependency: error.dependency, requestId: ctx.state.requestId, path: ctx.path }, 'dependency unavailable');
+      } else if (error.status >= 500) {
         logger.error({ err: caught, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
       }
       if (error instanceof DependencyUnavailableError) ctx.set('Retry-After', '5');

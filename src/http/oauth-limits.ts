@@ -17,8 +17,10 @@ export interface OAuthLimits {
  * (which put the parsed parameters on ctx.state) and before oidc-provider:
  *  1. a client/address pair that failed authentication too often is refused before any work,
  *     so a brute-force run is cut off early and costs other clients nothing;
- *  2. the client's own budget is charged; a call naming no client is charged to its address;
- *  3. after oidc-provider answers, a 401 invalid_client is charged to the failure budget.
+ *  2. a client whose budget is spent is refused; a call naming no client is charged to its address;
+ *  3. after oidc-provider answers, a success is charged to the client's budget and a 401
+ *     invalid_client to the failure budget, so guessing a client's secret never spends the
+ *     budget of the real client (concurrent calls may overshoot a budget by their number).
  */
 export function oauthRateLimit(paths: string[], limits: OAuthLimits) {
   const guarded = new Set(paths);
@@ -28,15 +30,30 @@ export function oauthRateLimit(paths: string[], limits: OAuthLimits) {
     const failureKey = `${clientId ?? '-'}|${ctx.ip}`;
 
     const failures = await limits.authFailures.peek(failureKey);
-    if (failures && failures.remaining <= 0) return rejectLimited(ctx, { ...failures, limited: true }, 'oauth');
+    if (failures && failures.remaining <= 0) {
+      limits.authFailures.noteRejected();
+      return rejectLimited(ctx, { ...failures, limited: true }, 'oauth');
+    }
 
-    const state = clientId ? await limits.perClient.consume(clientId) : await limits.anonymous.consume(ctx.ip);
-    if (state.limited) return rejectLimited(ctx, state, 'oauth');
-    setRateLimitHeaders(ctx, state);
+    if (!clientId) {
+      const state = await limits.anonymous.consume(ctx.ip);
+      if (state.limited) return rejectLimited(ctx, state, 'oauth');
+      setRateLimitHeaders(ctx, state);
+      return next();
+    }
+    const spent = await limits.perClient.peek(clientId);
+    if (spent && spent.remaining <= 0) {
+      limits.perClient.noteRejected();
+      return rejectLimited(ctx, { ...spent, limited: true }, 'oauth');
+    }
 
     await next();
 
-    if (ctx.status === 401) await limits.authFailures.consume(failureKey);
+    if (ctx.status === 401) {
+      await limits.authFailures.consume(failureKey);
+    } else if (ctx.status < 400) {
+      setRateLimitHeaders(ctx, await limits.perClient.consume(clientId));
+    }
   };
 }
 

@@ -17,6 +17,8 @@ export interface Limiter {
   /** Current state without taking a point (null: nothing counted yet). */
   peek(key: string): Promise<LimitState | null>;
   reward(key: string): Promise<void>;
+  /** Counts a refusal decided from `peek` (consume counts its own). */
+  noteRejected(): void;
 }
 
 export interface LimitState {
@@ -87,6 +89,9 @@ export function createLimiterFactory(deps: { redis: Redis | undefined; logger: L
       },
       async reward(key) {
         await store.reward(key, 1).catch(() => {});
+      },
+      noteRejected() {
+        deps.onReject?.(name);
       },
     };
   };

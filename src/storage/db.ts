@@ -54,6 +54,9 @@ function openPostgres(poolConfig: pg.PoolConfig, kind: 'postgres' | 'pglite-sock
   const pool = new pg.Pool(poolConfig);
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // A checked-out client has no 'error' listener in pg-pool, so a connection dropped mid-query
+  // would be an unhandled 'error' event and crash the process; the query itself still rejects.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listeners: pg.Client[] = [];
   let closed = false;
@@ -61,17 +64,30 @@ function openPostgres(poolConfig: pg.PoolConfig, kind: 'postgres' | 'pglite-sock
   async function listenWithReconnect(channel: string, handler: (payload: string) => void) {
     const client = new pg.Client({ ...poolConfig, keepAlive: true });
     listeners.push(client);
+    let retried = false;
     const retry = () => {
+      if (retried) return;
+      retried = true;
       client.removeAllListeners();
-      listeners.splice(listeners.indexOf(client), 1);
-      if (!closed) setTimeout(() => void listenWithReconnect(channel, handler).catch(retry), 1_000).unref();
+      // A late error from the dead connection must not become an unhandled 'error' event.
+      client.on('error', () => {});
+      void client.end().catch(() => {});
+      const index = listeners.indexOf(client);
+      if (index >= 0) listeners.splice(index, 1);
+      if (!closed) setTimeout(() => void (closed ? undefined : listenWithReconnect(channel, handler).catch(() => {})), 1_000).unref();
     };
     client.on('error', retry);
+    client.on('end', retry);
     client.on('notification', (message) => {
       if (message.channel === channel) handler(message.payload ?? '');
     });
-    await client.connect();
-    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (error) {
+      retry();
+      throw error;
+    }
   }
 
   return {

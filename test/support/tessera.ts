@@ -50,12 +50,17 @@ export interface RunningTessera {
 }
 
 /** Starts Tessera on an ephemeral port, as `npm start` would, in this process. */
-export async function startTessera(environment: TestEnvironment, overrides: Record<string, string> = {}): Promise<RunningTessera> {
+export async function startTessera(
+  environment: TestEnvironment,
+  overrides: Record<string, string> = {},
+  options: { logTo?: NodeJS.WritableStream } = {},
+): Promise<RunningTessera> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({ ...environment.env, ISSUER: url, ...overrides });
-  const tessera = await createTessera(config, { logger: createLogger('silent'), serveEmbedded: true });
+  const logger = options.logTo ? createLogger('trace', options.logTo) : createLogger('silent');
+  const tessera = await createTessera(config, { logger, serveEmbedded: true });
   server.on('request', tessera.app.callback());
   return {
     url,

@@ -1,0 +1,143 @@
+import { createServer } from 'node:net';
+
+import { givenMachineCredential } from '../support/factories.js';
+import { createFaultProxy, throughProxy } from '../support/fault-proxy.js';
+import { postJson } from '../support/oauth.js';
+import { createEnvironment, startTessera, usingPostgres, usingRedis, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
+
+/** A port nothing listens on: what a Redis that is down looks like. */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+const timed = async <T>(work: () => Promise<T>) => {
+  const started = Date.now();
+  const result = await work();
+  return { result, ms: Date.now() - started };
+};
+
+describe('Redis unreachable from the start', () => {
+  let environment: TestEnvironment;
+  let server: RunningTessera;
+
+  beforeAll(async () => {
+    environment = await createEnvironment();
+    server = await startTessera(environment, { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+  });
+
+  afterAll(async () => {
+    await server.stop();
+    await environment.cleanup();
+  });
+
+  test('machine clients keep getting tokens (limits count per instance); /readyz names redis; /healthz stays up', async () => {
+    const { api, clientId, clientSecret } = await givenMachineCredential(server.core);
+    const { result, ms } = await timed(() => postJson(`${server.url}/oauth/token`, { client_id: clientId, client_secret: clientSecret, audience: api.identifier, grant_type: 'client_credentials' }));
+    expect(result.status).toBe(200);
+    expect(ms).toBeLessThan(5_000);
+
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ checks: { redis: 'unavailable', postgres: 'ok' } });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  test('a flow that needs a session answers fast with a clear error, not a hang and not a 401', async () => {
+    const { result, ms } = await timed(() => fetch(`${server.url}/authorize?client_id=app_unknown&response_type=code&scope=openid`, { redirect: 'manual' }));
+    expect(result.status).not.toBe(401);
+    expect(ms).toBeLessThan(5_000);
+  });
+});
+
+// These two cut a real service through a proxy, so they run where one is configured (CI sets both).
+(usingPostgres ? describe : describe.skip)('Postgres goes away and comes back', () => {
+  let environment: TestEnvironment;
+  let server: RunningTessera;
+  let proxy: Awaited<ReturnType<typeof createFaultProxy>>;
+
+  beforeAll(async () => {
+    environment = await createEnvironment();
+    const url = new URL(environment.env.DATABASE_URL!);
+    proxy = await createFaultProxy({ host: url.hostname, port: Number(url.port || 5432) });
+    server = await startTessera(environment, { DATABASE_URL: throughProxy(environment.env.DATABASE_URL!, proxy.port) });
+  });
+
+  afterAll(async () => {
+    await server.stop();
+    await proxy.close();
+    await environment.cleanup();
+  });
+
+  test('fast 503 with Retry-After while down, no crash, /readyz names postgres; service resumes by itself', async () => {
+    const cached = await givenMachineCredential(server.core);
+    const ask = (credential: typeof cached) =>
+      postJson(`${server.url}/oauth/token`, { client_id: credential.clientId, client_secret: credential.clientSecret, audience: credential.api.identifier, grant_type: 'client_credentials' });
+    expect((await ask(cached)).status).toBe(200);
+    const uncached = await givenMachineCredential(server.core);
+
+    await proxy.cut();
+    const { result, ms } = await timed(() => ask(uncached));
+    expect(result.status).toBe(503);
+    expect(result.body.error).toBe('temporarily_unavailable');
+    expect(result.headers.get('retry-after')).toBeTruthy();
+    expect(ms).toBeLessThan(5_000);
+    // A credential already in the cache keeps working through the outage.
+    expect((await ask(cached)).status).toBe(200);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ checks: { postgres: 'unavailable' } });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+
+    await proxy.restore();
+    const deadline = Date.now() + 15_000;
+    let status = 0;
+    while (Date.now() < deadline && status !== 200) {
+      status = (await ask(uncached)).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(status).toBe(200);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+  });
+});
+
+(usingRedis ? describe : describe.skip)('Redis goes away and comes back', () => {
+  let environment: TestEnvironment;
+  let server: RunningTessera;
+  let proxy: Awaited<ReturnType<typeof createFaultProxy>>;
+
+  beforeAll(async () => {
+    environment = await createEnvironment();
+    const url = new URL(process.env.REDIS_URL!);
+    proxy = await createFaultProxy({ host: url.hostname, port: Number(url.port || 6379) });
+    server = await startTessera(environment, { REDIS_URL: throughProxy(process.env.REDIS_URL!, proxy.port) });
+  });
+
+  afterAll(async () => {
+    await server.stop();
+    await proxy.close();
+    await environment.cleanup();
+  });
+
+  test('tokens keep flowing during the outage and readiness recovers on its own', async () => {
+    const credential = await givenMachineCredential(server.core);
+    const ask = () => postJson(`${server.url}/oauth/token`, { client_id: credential.clientId, client_secret: credential.clientSecret, audience: credential.api.identifier, grant_type: 'client_credentials' });
+    expect((await ask()).status).toBe(200);
+    await proxy.cut();
+    const { result, ms } = await timed(ask);
+    expect(result.status).toBe(200);
+    expect(ms).toBeLessThan(5_000);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+    await proxy.restore();
+    const deadline = Date.now() + 15_000;
+    let ready = 0;
+    while (Date.now() < deadline && ready !== 200) {
+      ready = (await fetch(`${server.url}/readyz`)).status;
+      if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(ready).toBe(200);
+  });
+});
