@@ -45,9 +45,14 @@ export async function createTessera(config: Config, options: { logger: Logger; c
 
   // Another process (the CLI, another instance) may rotate keys: hear it at once through the
   // change feed, and poll as a safety net for a missed notification.
+  // The provider's keystore is rebuilt whenever the published set differs from what it was
+  // built with, whoever loaded the change (a rotation made here loads it in signingKeys too).
+  let appliedKeys = signingKeys.version();
   const refreshKeys = async () => {
     try {
-      if (await signingKeys.refresh()) {
+      await signingKeys.refresh();
+      if (signingKeys.version() !== appliedKeys) {
+        appliedKeys = signingKeys.version();
         oidc.reloadKeys();
         logger.info({ kid: signingKeys.activeKid() }, 'signing keys reloaded');
       }

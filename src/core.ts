@@ -38,6 +38,7 @@ export async function openCore(config: Config, options: { logger: Logger; clock?
       clock,
       changes,
       lastUsedFlushMs: config.LAST_USED_FLUSH_INTERVAL * 1000,
+      cacheRefreshMs: config.KEY_REFRESH_INTERVAL * 1000,
       onError: (error) => logger.warn({ err: error }, 'could not record last-used times'),
     });
 

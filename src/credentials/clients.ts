@@ -93,10 +93,11 @@ export function createClients(deps: {
   clock: Clock;
   changes: ChangeFeed;
   lastUsedFlushMs: number;
+  cacheRefreshMs: number;
   onError: (error: unknown) => void;
 }) {
   const { db, audit, clock, changes } = deps;
-  const cache = new Map<string, Promise<ClientRecord | undefined>>();
+  const cache = new Map<string, { record: Promise<ClientRecord | undefined>; loadedAt: number }>();
   const CACHE_LIMIT = 50_000;
   changes.subscribe((topic, id) => {
     if (topic === 'client') cache.delete(id);
@@ -112,16 +113,25 @@ export function createClients(deps: {
     return row ? toRecord(row) : undefined;
   }
 
+  /**
+   * Cached lookup. Change notifications drop an entry at once; entries are also re-read after
+   * `cacheRefreshMs` in case a notification was missed (e.g. the CLI on the embedded database).
+   * While the database is down a stale entry keeps serving rather than failing the request.
+   */
   async function find(id: string): Promise<ClientRecord | undefined> {
-    let entry = cache.get(id);
-    if (!entry) {
-      if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-      entry = load(id);
-      cache.set(id, entry);
-      // A failed load (database down) must not stay cached.
-      entry.catch(() => cache.delete(id));
-    }
-    return entry;
+    const entry = cache.get(id);
+    const now = Date.now();
+    if (entry && now - entry.loadedAt < deps.cacheRefreshMs) return entry.record;
+    const stale = entry?.record;
+    if (!entry && cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+    const record = load(id).catch(async (error: unknown) => {
+      const previous = stale ? await stale.catch(() => undefined) : undefined;
+      if (previous) return previous;
+      cache.delete(id); // a failed load must not stay cached
+      throw error;
+    });
+    cache.set(id, { record, loadedAt: now });
+    return record;
   }
 
   async function get(id: string): Promise<ClientRecord> {

@@ -36,6 +36,8 @@ export interface SigningKeys {
   /** The public JWKS document and its ETag, computed once per change. */
   jwks(): { body: string; etag: string };
   activeKid(): string;
+  /** Changes whenever the published set changes; lets callers apply a change exactly once. */
+  version(): string;
   /** New active key; the old ones stay published for `retainSeconds` (longest token lifetime). */
   rotate(retainSeconds: number): Promise<SigningKeyInfo>;
   list(): Promise<SigningKeyInfo[]>;
@@ -93,6 +95,7 @@ export function createSigningKeys(deps: { db: Db; kek: Buffer; clock: Clock }): 
     privateJwks: () => required().privateJwks,
     jwks: () => required().jwks,
     activeKid: () => required().privateJwks[0]!.kid!,
+    version: () => required().fingerprint,
     async rotate(retainSeconds) {
       const now = clock.now();
       const kid = await db.transaction().execute(async (trx) => {

@@ -5,8 +5,8 @@ import jwksRsa from 'jwks-rsa';
  * Verifies an access token exactly as seed 001's resource-server code does: jwks-rsa fetches
  * the key named by `kid` from the JWKS, jsonwebtoken checks RS256, audience and issuer.
  */
-export function createResourceServer(issuer: string, audience: string) {
-  const client = jwksRsa({ jwksUri: `${issuer}/.well-known/jwks.json`, cache: false, rateLimit: false });
+export function createResourceServer(issuer: string, audience: string, jwksFrom = issuer) {
+  const client = jwksRsa({ jwksUri: `${jwksFrom}/.well-known/jwks.json`, cache: false, rateLimit: false });
   return {
     verify(token: string): Promise<jwt.JwtPayload> {
       return new Promise((resolve, reject) => {

@@ -1,0 +1,88 @@
+import { givenMachineCredential } from '../support/factories.js';
+import { decodeJwt, postJson } from '../support/oauth.js';
+import { createResourceServer } from '../support/resource-server.js';
+import { createEnvironment, startTessera, usingRedis, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
+
+/**
+ * Two Tessera instances on one database (and one Redis when configured), as behind a load
+ * balancer. On the embedded default the second instance reaches the first one's PGlite
+ * through its socket, which is how the CLI shares it too.
+ */
+let environment: TestEnvironment;
+let one: RunningTessera;
+let two: RunningTessera;
+
+beforeAll(async () => {
+  environment = await createEnvironment();
+  one = await startTessera(environment);
+  // Behind a load balancer both answer for one issuer.
+  two = await startTessera(environment, { ISSUER: one.url });
+});
+
+afterAll(async () => {
+  await two.stop();
+  await one.stop();
+  await environment.cleanup();
+});
+
+const ask = (server: RunningTessera, credential: Awaited<ReturnType<typeof givenMachineCredential>>, secret = credential.clientSecret) =>
+  postJson(`${server.url}/oauth/token`, { client_id: credential.clientId, client_secret: secret, audience: credential.api.identifier, grant_type: 'client_credentials' });
+
+const eventually = async (check: () => Promise<boolean>, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
+};
+
+test('a credential revoked through one instance is refused by the other at once', async () => {
+  const credential = await givenMachineCredential(one.core);
+  expect((await ask(two, credential)).status).toBe(200); // now cached in instance two
+  await one.core.clients.revoke(credential.clientId, { actor: 'test' });
+  expect(await eventually(async () => (await ask(two, credential)).status === 401, 2_000)).toBe(true);
+});
+
+test('a secret rotated through one instance: the other accepts the new one and refuses the old', async () => {
+  const credential = await givenMachineCredential(one.core);
+  expect((await ask(two, credential)).status).toBe(200);
+  const { secret } = await one.core.clients.rotateSecret(credential.clientId, { actor: 'test' });
+  expect(await eventually(async () => (await ask(two, credential)).status === 401, 2_000)).toBe(true);
+  expect((await ask(two, credential, secret)).status).toBe(200);
+});
+
+test('a key rotated through one instance is served by both JWKS within seconds, and tokens from either verify', async () => {
+  const credential = await givenMachineCredential(one.core);
+  const kid = (await one.core.signingKeys.rotate(await one.core.keyRetentionSeconds())).kid;
+  await one.core.changes.publish('signing_key', kid);
+  for (const server of [one, two]) {
+    expect(
+      await eventually(async () => {
+        const { keys } = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+        return keys.some((key) => key.kid === kid);
+      }),
+    ).toBe(true);
+  }
+  const fromOne = (await ask(one, credential)).body.access_token as string;
+  const fromTwo = (await ask(two, credential)).body.access_token as string;
+  expect(decodeJwt(fromOne).header.kid).toBe(kid);
+  expect(decodeJwt(fromTwo).header.kid).toBe(kid);
+  for (const [server, token] of [[one, fromTwo], [two, fromOne]] as const) {
+    await expect(createResourceServer(one.url, credential.api.identifier, server.url).verify(token)).resolves.toMatchObject({ sub: credential.clientId });
+  }
+});
+
+(usingRedis ? test : test.skip)('a per-client limit is enforced globally across instances (Redis counters)', async () => {
+  const three = await startTessera(environment, { RATE_LIMIT_TOKEN_PER_MINUTE: '6' });
+  const four = await startTessera(environment, { RATE_LIMIT_TOKEN_PER_MINUTE: '6', ISSUER: three.url });
+  try {
+    const credential = await givenMachineCredential(three.core);
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await ask(i % 2 === 0 ? three : four, credential)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429]);
+  } finally {
+    await four.stop();
+    await three.stop();
+  }
+});
