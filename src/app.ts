@@ -71,9 +71,9 @@ export async function createTessera(config: Config, options: { logger: Logger; c
     logger,
     metrics,
     https: config.ISSUER.startsWith('https:'),
+    trustedProxies: config.TRUSTED_PROXIES,
     provider: oidc.provider,
     cookieKeys: core.cookieKeys,
-    trustProxy: config.TRUSTED_PROXIES.length > 0,
     jwks: signingKeys.jwks,
     jwksPath: OIDC_PATHS.jwks,
     readiness: {

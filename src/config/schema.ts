@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -74,6 +75,10 @@ export const configSchema = z.object({
         .split(',')
         .map((part) => part.trim())
         .filter(Boolean),
+    )
+    .refine(
+      (entries) => entries.every((entry) => ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry)),
+      'must be comma-separated IP addresses or CIDR ranges',
     ),
   /** Token requests per client per minute (seed 000's per-credential tier). */
   RATE_LIMIT_TOKEN_PER_MINUTE: positiveSeconds.default(1200),

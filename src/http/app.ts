@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { accessLog } from './access-log.js';
+import { clientIp, parseTrustedProxies } from './client-ip.js';
 import { errorHandler } from './errors.js';
 import { healthRoutes, type ReadinessChecks } from './health.js';
 import { jwksRoutes } from './jwks.js';
@@ -17,7 +18,7 @@ export interface HttpAppDeps {
   https: boolean;
   provider: Provider;
   cookieKeys: string[];
-  trustProxy: boolean;
+  trustedProxies: readonly string[];
   readiness: ReadinessChecks;
   jwks: () => { body: string; etag: string };
   jwksPath: string;
@@ -38,11 +39,14 @@ export interface HttpAppDeps {
  *  7. oidc-provider, mounted at the root so its paths are the ones in DESIGN.md.
  */
 export function createHttpApp(deps: HttpAppDeps): Koa {
-  const app = new Koa({ proxy: deps.trustProxy });
+  // Koa's own proxy mode believes X-Forwarded-* from anyone; it is on only when proxies are
+  // configured (for X-Forwarded-Proto), and clientIp() decides the address from trusted hops only.
+  const app = new Koa({ proxy: deps.trustedProxies.length > 0 });
   // ctx.cookies is created by this app, so oidc-provider's signed cookies use these keys.
   app.keys = deps.cookieKeys;
   app.silent = true;
 
+  app.use(clientIp(parseTrustedProxies(deps.trustedProxies)));
   app.use(requestId);
   app.use(accessLog(deps.logger, deps.metrics));
   app.use(errorHandler(deps.logger));
