@@ -1,0 +1,94 @@
+// Small helpers shared by run.js: pinned child processes, RSS sampling, statistics.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+export const NODE = process.execPath; // run.js is started with the project's Node 22
+
+// Server on CPU 0, load generator on CPU 1, when there are two cores and taskset exists;
+// otherwise everything shares the machine (noted in the results).
+const canPin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+export const pinning = canPin ? 'server: CPU 0, load: CPU 1 (taskset)' : 'not pinned';
+export const pinned = (cpu, command, args) => (canPin ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args]);
+
+/** Starts a server pinned to CPU 0 and resolves once `ready()` says it answers. */
+export async function startServer(name, args, { env, cwd, ready, log }) {
+  const [command, argv] = pinned(0, NODE, args);
+  const child = spawn(command, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk) => {
+    output = (output + chunk.toString()).slice(-8000);
+    log?.(chunk);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let stopping = false;
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // A server dying mid-run would turn into a row of connection errors: say so loudly, with its output.
+  void exited.then(({ code, signal }) => {
+    if (!stopping) process.stderr.write(`bench: ${name} exited unexpectedly (code ${code}, signal ${signal}); last output:\n${output}\n`);
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before it was ready:\n${output}`);
+    if (await ready().catch(() => false)) break;
+    if (Date.now() > deadline) throw new Error(`${name} not ready after 60 s:\n${output}`);
+    await sleep(200);
+  }
+  return {
+    name,
+    child,
+    pid: child.pid, // taskset execs in place: this is the node process itself
+    output: () => output,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    async stop() {
+      stopping = true;
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Runs the load generator on CPU 1 for one bounded round; resolves with its JSON line. */
+export function runLoad(spec, worker = 'load-worker.js') {
+  const [command, argv] = pinned(1, NODE, [new URL(`./${worker}`, import.meta.url).pathname, JSON.stringify(spec)]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load worker exited ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()));
+    });
+  });
+}
+
+/** Runs a Node script pinned to `cpu` and parses the JSON line it prints. */
+export function runJson(cpu, script, args) {
+  const [command, argv] = pinned(cpu, NODE, [script, ...args]);
+  const result = spawnSync(command, argv, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${script} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop());
+}
+
+/** VmRSS / VmHWM (peak) of a process, in MB. */
+export function memory(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+  } catch {
+    return { rssMb: NaN, peakMb: NaN };
+  }
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const median = (values) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+export const decodeJwt = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));

@@ -1,0 +1,29 @@
+// The load generator, in its own process (pinned to its own core by run.js) so its CPU never
+// competes with the server it measures. Takes one JSON argument, prints one JSON line.
+//   { url, method, headers, body, connections, seconds }
+import autocannon from 'autocannon';
+
+const spec = JSON.parse(process.argv[2]);
+
+const result = await autocannon({
+  url: spec.url,
+  method: spec.method ?? 'GET',
+  headers: spec.headers ?? {},
+  body: spec.body,
+  connections: spec.connections ?? 16,
+  pipelining: 1,
+  duration: spec.seconds,
+});
+
+// Mean over the whole bounded window; autocannon's latency percentiles are in milliseconds.
+process.stdout.write(
+  `${JSON.stringify({
+    rps: result.requests.total / (result.duration || spec.seconds),
+    total: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count])),
+  })}\n`,
+);

@@ -1,0 +1,185 @@
+// `npm run bench`: Tessera against bare oidc-provider and @node-oauth/oauth2-server in one run
+// (issue 6). Prints one table and writes bench/results/latest.json.
+// Knobs: BENCH_DURATION (s per round, 8), BENCH_ROUNDS (3), BENCH_WARMUP (s, 3),
+// BENCH_CONNECTIONS (16), BENCH_SIGN_SECONDS (5), BENCH_SOAK=1 (adds a 4-minute RSS soak),
+// BENCH_CPU_PROF=dir (Tessera runs with --cpu-prof; profile written there at the end),
+// BENCH_ONLY=cc_form,... (subset of scenarios). DATABASE_URL / REDIS_URL are honoured.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, totalmem } from 'node:os';
+import { exportJWK, generateKeyPair } from 'jose';
+
+import { probeApiKeyIntrospection, probeLogin } from './features.js';
+import { decodeJwt, median, memory, NODE, pinning, runJson, runLoad, startServer } from './lib.js';
+import { AUDIENCE, SCOPES, startTessera } from './tessera.js';
+
+const num = (name, fallback) => Number(process.env[name] ?? fallback);
+const DURATION = num('BENCH_DURATION', 8);
+const ROUNDS = num('BENCH_ROUNDS', 3);
+const WARMUP = num('BENCH_WARMUP', 3);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 16);
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const here = (file) => new URL(file, import.meta.url).pathname;
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+
+const results = {
+  date: new Date().toISOString(),
+  machine: { host: hostname(), cpu: cpus()[0]?.model, cores: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, pinning },
+  settings: { duration: DURATION, rounds: ROUNDS, warmup: WARMUP, connections: CONNECTIONS },
+  signLimit: undefined,
+  scenarios: {},
+  rss: {},
+  soak: undefined,
+  targets: [],
+};
+
+// 1. The limit, measured first on the core the servers will use, with nothing else running.
+log('sign limit (RS256, one core)');
+results.signLimit = runJson(0, here('sign-limit.js'), [String(num('BENCH_SIGN_SECONDS', 5))]);
+
+// 2. Three servers sharing one key size and the same claims; Tessera on Postgres + Redis.
+const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+const jwk = { ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'RS256', use: 'sig' };
+log('starting Tessera (Postgres + Redis), baseline and peer');
+const tessera = await startTessera({ port: 4100, profileDir: process.env.BENCH_CPU_PROF });
+const peerEnv = (port) => ({
+  PORT: String(port), BENCH_JWK: JSON.stringify(jwk), BENCH_CLIENT_ID: tessera.seed.clientId,
+  BENCH_CLIENT_SECRET: tessera.seed.clientSecret, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPES: SCOPES.join(' '),
+});
+const reachable = (port) => async () => (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).ok;
+const baseline = await startServer('baseline', [here('baseline-oidc-provider.js')], { env: peerEnv(4101), ready: reachable(4101) });
+const peer = await startServer('peer', [here('peer-oauth2-server.js')], { env: peerEnv(4102), ready: reachable(4102) });
+const servers = { tessera: { ...tessera, url: tessera.url }, baseline: { ...baseline, url: 'http://127.0.0.1:4101' }, peer: { ...peer, url: 'http://127.0.0.1:4102' } };
+
+try {
+  // Every server gets the same request body (Auth0 style: secret in the body, audience, scope).
+  const params = { grant_type: 'client_credentials', client_id: tessera.seed.clientId, client_secret: tessera.seed.clientSecret, audience: AUDIENCE, scope: SCOPES.join(' ') };
+  const form = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() };
+  const json = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) };
+
+  // Same claims everywhere, or the comparison means nothing: check once, keep in the results.
+  results.claims = {};
+  for (const [name, server] of Object.entries(servers)) {
+    const answer = await fetch(`${server.url}/oauth/token`, form).then((r) => r.json());
+    if (!answer.access_token) throw new Error(`${name} refused the benchmark credential: ${JSON.stringify(answer)}`);
+    const claims = decodeJwt(answer.access_token);
+    results.claims[name] = Object.keys(claims).sort().join(' ');
+    if (claims.org === undefined || claims.role === undefined || claims.aud !== AUDIENCE) throw new Error(`${name} token lacks org/role/aud: ${JSON.stringify(claims)}`);
+  }
+
+  const scenarios = [
+    { id: 'cc_form', label: 'client_credentials (form)', targets: ['tessera', 'baseline', 'peer'], spec: (s) => ({ url: `${s.url}/oauth/token`, ...form }) },
+    { id: 'cc_json', label: 'client_credentials (JSON)', targets: ['tessera', 'baseline', 'peer'], spec: (s) => ({ url: `${s.url}/oauth/token`, ...json }) },
+    { id: 'jwks', label: 'JWKS', targets: ['tessera', 'baseline', 'peer'], seconds: Math.min(DURATION, 5), spec: (s) => ({ url: `${s.url}/.well-known/jwks.json` }) },
+  ];
+
+  // Features other issues are building: probed at run time, reported n/a when missing.
+  const introspection = await probeApiKeyIntrospection(servers.tessera);
+  const login = await probeLogin(servers.tessera);
+  const flows = [
+    { id: 'introspect_apikey', label: 'introspection (API key)', probe: introspection, spec: () => introspection.spec },
+    { id: 'refresh', label: 'refresh-token rotation', worker: 'flow-worker.js', probe: login.missing ? login : login.refreshable ? login : { missing: 'no refresh_token issued for offline_access' }, spec: () => ({ kind: 'refresh', login: login.login }) },
+    { id: 'login', label: 'auth code + PKCE + login', worker: 'flow-worker.js', connections: 4, probe: login, spec: () => ({ kind: 'login', login: login.login }) },
+  ];
+  for (const flow of flows) {
+    if (flow.probe.missing) results.scenarios[flow.id] = { label: flow.label, missing: flow.probe.missing };
+    else scenarios.push({ ...flow, targets: ['tessera'] });
+  }
+
+  // 3. Warm-up (excluded), then rounds alternating the order of servers so drift cancels out.
+  const peaks = Object.fromEntries(Object.keys(servers).map((name) => [name, 0]));
+  const hwm = { ...peaks };
+  for (const scenario of scenarios.filter((s) => !ONLY || ONLY.includes(s.id))) {
+    const seconds = scenario.seconds ?? DURATION;
+    const connections = scenario.connections ?? CONNECTIONS;
+    const rounds = Object.fromEntries(scenario.targets.map((name) => [name, []]));
+    for (const name of scenario.targets) await runLoad({ ...scenario.spec(servers[name]), connections, seconds: WARMUP }, scenario.worker);
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const order = scenario.targets.map((_, i) => scenario.targets[(i + round) % scenario.targets.length]);
+      for (const name of order) {
+        log(`${scenario.id} round ${round + 1}/${ROUNDS}: ${name}`);
+        const sampler = setInterval(() => (peaks[name] = Math.max(peaks[name], memory(servers[name].pid).rssMb)), 250);
+        const result = await runLoad({ ...scenario.spec(servers[name]), connections, seconds }, scenario.worker);
+        clearInterval(sampler);
+        hwm[name] = Math.max(hwm[name], memory(servers[name].pid).peakMb);
+        if (!servers[name].alive()) throw new Error(`${name} died during ${scenario.id} (its output is above)`);
+        rounds[name].push(result);
+      }
+    }
+    results.scenarios[scenario.id] = {
+      label: scenario.label,
+      ...Object.fromEntries(
+        Object.entries(rounds).map(([name, list]) => [
+          name,
+          { rps: median(list.map((r) => r.rps)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), non2xx: list.reduce((n, r) => n + r.non2xx + r.errors, 0), rounds: list },
+        ]),
+      ),
+    };
+  }
+  for (const [name, server] of Object.entries(servers)) results.rss[name] = { peakMb: Math.max(hwm[name], memory(server.pid).peakMb || 0), sampledPeakMb: peaks[name], endMb: memory(server.pid).rssMb };
+
+  // 4. Optional soak: sustained client_credentials on Tessera, RSS at 2 and 4 minutes.
+  if (process.env.BENCH_SOAK === '1') {
+    log('soak: 4 minutes of client_credentials on Tessera');
+    const samples = [];
+    const sampler = setInterval(() => samples.push({ t: samples.length * 5, rssMb: memory(servers.tessera.pid).rssMb }), 5000);
+    const soak = await runLoad({ url: `${servers.tessera.url}/oauth/token`, ...json, connections: CONNECTIONS, seconds: 240 });
+    clearInterval(sampler);
+    const at = (t) => samples.find((s) => s.t >= t)?.rssMb ?? NaN;
+    results.soak = { rps: soak.rps, rssAt2minMb: at(120), rssAt4minMb: at(235), peakMb: memory(servers.tessera.pid).peakMb, samples };
+  }
+} finally {
+  await Promise.all(Object.values(servers).map((server) => server.stop().catch(() => {})));
+  await tessera.stop().catch(() => {});
+}
+
+// 5. Targets (issue 6), the table and the JSON file.
+const s = results.scenarios;
+const sign = results.signLimit.nodeCrypto;
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
+const target = (name, value, goal, pass) => results.targets.push({ name, value, goal, met: Number.isFinite(value) ? pass(value) : null });
+for (const id of ['cc_form', 'cc_json']) {
+  if (!s[id]?.tessera) continue;
+  target(`${id}: Tessera ÷ baseline rps`, ratio(s[id].tessera.rps, s[id].baseline.rps), '≥ 0.9', (v) => v >= 0.9);
+  target(`${id}: Tessera p99 ÷ baseline p99`, ratio(s[id].tessera.p99, s[id].baseline.p99), '≤ 1.5', (v) => v <= 1.5);
+}
+const ccRps = s.cc_json?.tessera?.rps ?? s.cc_form?.tessera?.rps;
+if (s.jwks?.tessera) target('JWKS rps', s.jwks.tessera.rps, '≥ 5000', (v) => v >= 5000);
+target('API-key introspection ÷ client_credentials', ratio(s.introspect_apikey?.tessera?.rps, ccRps), '≥ 0.8', (v) => v >= 0.8);
+target('refresh rotation ÷ client_credentials', ratio(s.refresh?.tessera?.rps, ccRps), '≥ 0.5', (v) => v >= 0.5);
+target('logins/s per core (argon2id)', s.login?.tessera?.rps, '≥ 30', (v) => v >= 30);
+target('Tessera peak RSS (MB)', results.rss.tessera?.peakMb, '< 250', (v) => v < 250);
+if (results.soak) target('RSS growth 2→4 min (MB)', results.soak.rssAt4minMb - results.soak.rssAt2minMb, '≈ 0 (≤ 5)', (v) => v <= 5);
+
+const f = (v, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+const rows = [['scenario', 'Tessera rps', 'p50 ms', 'p99 ms', 'baseline rps', 'p50', 'p99', 'peer rps', 'p50', 'p99', 'T÷base', 'T÷peer', 'T÷sign']];
+for (const id of ['cc_form', 'cc_json', 'jwks', 'introspect_apikey', 'refresh', 'login']) {
+  const r = s[id];
+  if (!r) continue;
+  if (r.missing) {
+    rows.push([r.label, `n/a (feature missing: ${r.missing})`]);
+    continue;
+  }
+  const t = r.tessera, b = r.baseline, p = r.peer;
+  const flag = (x) => (x && x.non2xx > 0 ? `${f(x.rps)}!` : f(x?.rps));
+  rows.push([r.label, flag(t), f(t?.p50, 1), f(t?.p99, 1), flag(b), f(b?.p50, 1), f(b?.p99, 1), flag(p), f(p?.p50, 1), f(p?.p99, 1),
+    f(ratio(t?.rps, b?.rps), 2), f(ratio(t?.rps, p?.rps), 2), r.label.startsWith('client_credentials') ? f(ratio(t?.rps, sign), 2) : '']);
+}
+rows.push(['RS256 sign limit (1 core)', `${f(sign)} node:crypto / ${f(results.signLimit.jose)} jose`]);
+rows.push(['peak RSS MB (VmHWM)', f(results.rss.tessera?.peakMb), '', '', f(results.rss.baseline?.peakMb), '', '', f(results.rss.peer?.peakMb)]);
+if (results.soak) rows.push(['soak RSS MB at 2 / 4 min', `${f(results.soak.rssAt2minMb)} / ${f(results.soak.rssAt4minMb)}`]);
+
+const md = rows.map((row) => `| ${row.join(' | ')} |`);
+md.splice(1, 0, `|${rows[0].map(() => '---').join('|')}|`);
+const out = [
+  `Tessera benchmark — ${results.date.slice(0, 16).replace('T', ' ')} UTC — ${results.machine.cpu} × ${results.machine.cores}, Node ${results.machine.node}, ${pinning}`,
+  `${ROUNDS} rounds × ${DURATION}s per server (median shown), ${WARMUP}s warm-up excluded, ${CONNECTIONS} connections; "!" = some non-2xx answers`,
+  '',
+  ...md,
+  '',
+  'Targets:',
+  ...results.targets.map((t) => `  ${t.met === null ? 'n/a ' : t.met ? 'MET ' : 'MISS'}  ${t.name}: ${f(t.value, 2)} (goal ${t.goal})`),
+];
+console.log(`${out.join('\n')}\n`);
+mkdirSync(here('results'), { recursive: true });
+writeFileSync(here('results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+log(`wrote bench/results/latest.json (${NODE})`);

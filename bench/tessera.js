@@ -1,0 +1,82 @@
+// Tessera as CI runs it: its own Postgres database, real Redis, the compiled server as a child
+// process. Seeding goes through openCore (the CLI's code path) in this process, then closes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+import { startServer } from './lib.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const dist = (file) => new URL(`../dist/src/${file}`, import.meta.url).href;
+
+export const AUDIENCE = 'https://api.bench.example.com';
+export const SCOPES = ['read:projects', 'write:projects'];
+
+/** Drops and recreates the bench database; returns its URL. */
+async function freshDatabase(baseUrl, name) {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function startTessera({ port, profileDir }) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-'));
+  const databaseUrl = await freshDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'tessera_bench');
+  const env = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ISSUER: `http://127.0.0.1:${port}`,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    KEYS_DIR: path.join(dir, 'keys'),
+    DATA_DIR: path.join(dir, 'data'),
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    // Rate limiting stays on (every request is counted in Redis); the budget is only raised so
+    // that one benchmark credential is never refused. The default is 1,200/min per credential.
+    RATE_LIMIT_TOKEN_PER_MINUTE: '1000000000',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000',
+  };
+
+  // Seed an API, an organization and a machine credential, as factories.ts does in the tests.
+  const { openCore } = await import(dist('core.js'));
+  const { loadConfig } = await import(dist('config/load.js'));
+  const { createLogger } = await import(dist('observability/logger.js'));
+  const config = loadConfig(env);
+  const core = await openCore(config, { logger: createLogger('silent'), connectRedis: false });
+  let seed;
+  try {
+    const api = await core.apis.create({ identifier: AUDIENCE, name: 'Bench API', scopes: SCOPES, actor: 'bench' });
+    const org = await core.organizations.create({ name: 'Bench Org', actor: 'bench' });
+    const { client, secret } = await core.clients.create({ orgId: org.id, name: 'Bench credential', type: 'm2m', role: 'editor', actor: 'bench' });
+    seed = { apiId: api.id, orgId: org.id, clientId: client.id, clientSecret: secret };
+  } finally {
+    await core.close();
+  }
+
+  const args = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), 'dist/src/main.js'];
+  const server = await startServer('tessera', args, {
+    cwd: root,
+    env,
+    ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
+  });
+  return {
+    ...server,
+    url: env.ISSUER,
+    env,
+    seed,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
