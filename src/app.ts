@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Config } from './config/load.js';
 import { openCore } from './core.js';
 import { createHttpApp } from './http/app.js';
+import { createBatchedBudget } from './http/batched-budget.js';
 import { oauthRateLimit } from './http/oauth-limits.js';
 import { createLimiterFactory } from './http/rate-limit.js';
 import { createMetrics } from './observability/metrics.js';
@@ -66,6 +67,7 @@ export async function createTessera(config: Config, options: { logger: Logger; c
   const keyTimer = setInterval(() => void refreshKeys(), config.KEY_REFRESH_INTERVAL * 1000);
   keyTimer.unref();
 
+  const tokenBudget = createBatchedBudget(limiter('token', { points: config.RATE_LIMIT_TOKEN_PER_MINUTE, duration: 60 }), { syncMs: 100 });
   const oauthPaths = [OIDC_PATHS.token, OIDC_PATHS.revocation, OIDC_PATHS.introspection];
   const app = createHttpApp({
     logger,
@@ -92,7 +94,7 @@ export async function createTessera(config: Config, options: { logger: Logger; c
         paths: oauthPaths,
       }),
       oauthRateLimit(oauthPaths, {
-        perClient: limiter('token', { points: config.RATE_LIMIT_TOKEN_PER_MINUTE, duration: 60 }),
+        perClient: tokenBudget,
         authFailures: limiter('client-auth-failures', { points: config.RATE_LIMIT_AUTH_FAILURES, duration: 300 }),
         anonymous: limiter('anonymous', { points: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, duration: 60 }),
       }),
@@ -107,6 +109,7 @@ export async function createTessera(config: Config, options: { logger: Logger; c
     provider: oidc.provider,
     async close() {
       clearInterval(keyTimer);
+      tokenBudget.close();
       memoryStore?.close();
       await core.close();
     },

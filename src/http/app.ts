@@ -51,14 +51,15 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   app.use(accessLog(deps.logger, deps.metrics));
   app.use(errorHandler(deps.logger));
   app.use(securityHeaders({ https: deps.https }));
-  app.use(healthRoutes(deps.readiness).routes());
+  // Health, metrics and JWKS are GETs: POSTs (the token path) skip their routers entirely.
+  const getRoutes = compose([healthRoutes(deps.readiness).routes(), jwksRoutes(deps.jwksPath, deps.jwks).routes()] as Koa.Middleware[]);
+  app.use((ctx, next) => (ctx.method === 'GET' || ctx.method === 'HEAD' ? getRoutes(ctx, next) : next()));
   app.use(async (ctx, next) => {
     if (ctx.method !== 'GET' || ctx.path !== '/metrics') return next();
     ctx.set('Cache-Control', 'no-store');
     ctx.type = deps.metrics.registry.contentType;
     ctx.body = await deps.metrics.registry.metrics();
   });
-  app.use(jwksRoutes(deps.jwksPath, deps.jwks).routes());
   for (const router of deps.routers ?? []) app.use(router);
   for (const middleware of deps.beforeProvider) app.use(middleware);
   const provider = compose(deps.provider.middleware as Koa.Middleware[]);

@@ -31,10 +31,29 @@ export function clientIp(trusted: Range[]) {
       return false;
     }
   };
+  // Peers repeat (keep-alive, load balancers): remember the last few normalised addresses.
+  const normalised = new Map<string, string>();
+  const normalisePeer = (peer: string) => {
+    let known = normalised.get(peer);
+    if (known === undefined) {
+      try {
+        known = normalise(peer).toString();
+      } catch {
+        known = peer;
+      }
+      if (normalised.size > 1_000) normalised.clear();
+      normalised.set(peer, known);
+    }
+    return known;
+  };
   return async function resolveClientIp(ctx: Context, next: Next) {
     const peer = ctx.req.socket.remoteAddress ?? '';
+    if (trusted.length === 0) {
+      ctx.request.ip = normalisePeer(peer);
+      return next();
+    }
     let ip = peer;
-    if (trusted.length > 0 && isTrusted(peer)) {
+    if (isTrusted(peer)) {
       const hops = ctx.get('x-forwarded-for').split(',').map((hop) => hop.trim()).filter(Boolean);
       while (hops.length > 0) {
         const hop = hops.pop()!;

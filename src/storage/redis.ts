@@ -12,6 +12,8 @@ export function openRedis(url: string, options: { lazyConnect?: boolean } = {}):
     connectTimeout: 2_000,
     commandTimeout: 2_000,
     maxRetriesPerRequest: 1,
+    // Commands issued in the same tick share one write: fewer syscalls under load.
+    enableAutoPipelining: true,
     enableOfflineQueue: true,
     lazyConnect: options.lazyConnect ?? false,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
