@@ -1,19 +1,8 @@
 import { givenMachineCredential } from '../support/factories.js';
 import { postJson } from '../support/oauth.js';
-import { createEnvironment, startTessera, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
+import { useTessera } from '../support/tessera.js';
 
-let environment: TestEnvironment;
-let server: RunningTessera;
-
-beforeAll(async () => {
-  environment = await createEnvironment();
-  server = await startTessera(environment);
-});
-
-afterAll(async () => {
-  await server.stop();
-  await environment.cleanup();
-});
+const server = useTessera();
 
 test.each(['/.well-known/openid-configuration', '/.well-known/jwks.json', '/healthz', '/authorize?client_id=x'])('%s carries the security headers', async (path) => {
   const response = await fetch(`${server.url}${path}`, { redirect: 'manual' });

@@ -1,20 +1,9 @@
 import { givenMachineCredential } from '../support/factories.js';
 import { decodeJwt, postJson } from '../support/oauth.js';
 import { createResourceServer } from '../support/resource-server.js';
-import { createEnvironment, openSecondProcessCore, startTessera, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
+import { openSecondProcessCore, useTessera } from '../support/tessera.js';
 
-let environment: TestEnvironment;
-let server: RunningTessera;
-
-beforeAll(async () => {
-  environment = await createEnvironment();
-  server = await startTessera(environment);
-});
-
-afterAll(async () => {
-  await server.stop();
-  await environment.cleanup();
-});
+const server = useTessera();
 
 async function tokenFor(credential: Awaited<ReturnType<typeof givenMachineCredential>>) {
   const response = await postJson(`${server.url}/oauth/token`, {
@@ -57,7 +46,7 @@ test('a rotation made by another process (the CLI) is picked up without a restar
   const before = await tokenFor(credential);
   const oldKid = decodeJwt(before).header.kid;
 
-  const cli = await openSecondProcessCore(environment);
+  const cli = await openSecondProcessCore(server.environment);
   let newKid: string;
   try {
     newKid = (await cli.signingKeys.rotate(await cli.keyRetentionSeconds())).kid;

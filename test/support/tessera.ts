@@ -80,3 +80,20 @@ export async function startTessera(
 export async function openSecondProcessCore(environment: TestEnvironment): Promise<Core> {
   return openCore(loadConfig(environment.env), { logger: createLogger('silent'), connectRedis: false });
 }
+
+/**
+ * Registers beforeAll/afterAll that start Tessera on a fresh environment and stop it; the
+ * returned handle is filled in once the suite starts, so a test reads `tessera.url`.
+ */
+export function useTessera(overrides: Record<string, string> = {}): RunningTessera & { environment: TestEnvironment } {
+  const handle = {} as RunningTessera & { environment: TestEnvironment };
+  beforeAll(async () => {
+    const environment = await createEnvironment();
+    Object.assign(handle, await startTessera(environment, overrides), { environment });
+  });
+  afterAll(async () => {
+    await handle.stop?.();
+    await handle.environment?.cleanup();
+  });
+  return handle;
+}
