@@ -13,8 +13,17 @@ import { createMemoryStore } from './oidc/adapters/memory.js';
 import { createPostgresStore } from './oidc/adapters/postgres.js';
 import { createRedisStore } from './oidc/adapters/redis.js';
 import { OIDC_PATHS } from './oidc/paths.js';
+import { authorizeParams } from './oidc/authorize-params.js';
+import { createGrantOrganizations } from './oidc/grant-organizations.js';
+import { createInteractionRouter } from './oidc/interactions/router.js';
 import { createProvider } from './oidc/provider.js';
 import { createTokenBodyShim } from './oidc/token-body.js';
+import { createIntrospection } from './oidc/introspection.js';
+import { createTokenExchange } from './oidc/token-exchange.js';
+import { createManagementApi } from './admin/router.js';
+import { ensureManagementApi } from './admin/management-api.js';
+import { createAccessTokenVerifier } from './keys/access-tokens.js';
+import { createAuditTrail } from './observability/audit-trail.js';
 import type { Clock } from './shared/clock.js';
 
 /** The one composition root: storage, services, oidc-provider and the HTTP app. */
@@ -22,6 +31,10 @@ export async function createTessera(config: Config, options: { logger: Logger; c
   const core = await openCore(config, options);
   const { storage, redis, signingKeys, clients, apis, logger } = core;
 
+  // Machine credentials reach the management API with client_credentials for this audience.
+  const managementApi = await ensureManagementApi(apis, config.ISSUER);
+  // Verifies our own JWTs and whether what they stand for was revoked since (issue 4).
+  const accessTokens = createAccessTokenVerifier({ issuer: config.ISSUER, signingKeys, clients, apiKeys: core.apiKeys, users: core.users, clock: core.clock });
   const metrics = createMetrics();
   const limiter = createLimiterFactory({ redis, logger, onReject: (name) => metrics.rateLimited.inc({ limit: name }) });
   const memoryStore = redis ? undefined : createMemoryStore();
@@ -30,6 +43,8 @@ export async function createTessera(config: Config, options: { logger: Logger; c
     durable: createPostgresStore({ db: storage.db, clock: core.clock }),
     ephemeral: redis ? createRedisStore(redis) : memoryStore!,
   });
+  // The organization each person's grant acts for; durable like the grant (same lifetime).
+  const grantOrganizations = createGrantOrganizations({ db: storage.db, clock: core.clock, ttlSeconds: config.REFRESH_TOKEN_MAX_TTL });
   const oidc = await createProvider({
     issuer: config.ISSUER,
     trustProxy: config.TRUSTED_PROXIES.length > 0,
@@ -41,6 +56,14 @@ export async function createTessera(config: Config, options: { logger: Logger; c
     cookieKeys: core.cookieKeys,
     signingKeys,
     defaultAccessTokenTtl: config.ACCESS_TOKEN_TTL,
+    people: {
+      users: core.users,
+      memberships: core.memberships,
+      permissions: core.permissions,
+      grantOrganizations,
+      refreshTokenTtl: config.REFRESH_TOKEN_TTL,
+      refreshTokenMaxTtl: config.REFRESH_TOKEN_MAX_TTL,
+    },
   });
   oidc.provider.on('grant.success', (ctx) => metrics.tokensIssued.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
 
@@ -84,6 +107,32 @@ export async function createTessera(config: Config, options: { logger: Logger; c
       },
       ...(redis ? { redis: async () => void (await redis.ping()) } : {}),
     },
+    routers: [
+      createManagementApi({
+        audience: managementApi.identifier,
+        verifier: accessTokens,
+        clients,
+        apiKeys: core.apiKeys,
+        users: core.users,
+        memberships: core.memberships,
+        permissions: core.permissions,
+        auditTrail: createAuditTrail(storage.db),
+        limit: limiter('management', { points: config.RATE_LIMIT_MANAGEMENT_PER_MINUTE, duration: 60 }),
+      }),
+      // Before oidc-provider: Auth0's `audience` and offline_access without prompt=consent at /authorize.
+      authorizeParams(OIDC_PATHS.authorization),
+      createInteractionRouter({
+        provider: oidc.provider,
+        users: core.users,
+        memberships: core.memberships,
+        clients,
+        grantOrganizations,
+        audit: core.audit,
+        logger,
+        csrfKey: core.cookieKeys[0]!,
+        loginFailures: limiter('login-failures', { points: config.RATE_LIMIT_LOGIN_FAILURES, duration: 900 }),
+      }),
+    ],
     beforeProvider: [
       createTokenBodyShim({
         clients,
@@ -97,6 +146,19 @@ export async function createTessera(config: Config, options: { logger: Logger; c
         perClient: tokenBudget,
         authFailures: limiter('client-auth-failures', { points: config.RATE_LIMIT_AUTH_FAILURES, duration: 300 }),
         anonymous: limiter('anonymous', { points: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, duration: 60 }),
+      }),
+      // After the shim (parsed params) and the limits; both answer only what oidc-provider cannot:
+      // JWTs and API keys at introspection, the API-key token exchange at the token endpoint.
+      createIntrospection({ path: OIDC_PATHS.introspection, clients, apiKeys: core.apiKeys, verifier: accessTokens }),
+      createTokenExchange({
+        path: OIDC_PATHS.token,
+        issuer: config.ISSUER,
+        defaultAudience: config.DEFAULT_AUDIENCE,
+        apis,
+        apiKeys: core.apiKeys,
+        permissionsFor: (api, role) => core.permissions.forApi(api, role as never),
+        signingKeys,
+        clock: core.clock,
       }),
     ],
   });

@@ -2,12 +2,16 @@ import type { Redis } from 'ioredis';
 
 import { createApiRegistry } from './apis/registry.js';
 import type { Config } from './config/load.js';
+import { createApiKeys } from './credentials/api-keys.js';
 import { createClients } from './credentials/clients.js';
 import { deriveCookieKeys, loadKeyEncryptionKey } from './keys/key-encryption.js';
 import { createSigningKeys } from './keys/signing-keys.js';
 import { createAuditLog } from './observability/audit.js';
 import type { Logger } from './observability/logger.js';
+import { createMemberships } from './orgs/memberships.js';
 import { createOrganizations } from './orgs/organizations.js';
+import { createPermissions } from './orgs/permissions.js';
+import { createUsers } from './orgs/users.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createChangeFeed } from './storage/changes.js';
 import { openStorage } from './storage/db.js';
@@ -32,6 +36,9 @@ export async function openCore(config: Config, options: { logger: Logger; clock?
     await signingKeys.initialize();
     const apis = createApiRegistry({ db: storage.db, audit, changes, defaultTokenLifetime: config.ACCESS_TOKEN_TTL });
     const organizations = createOrganizations({ db: storage.db, audit, clock });
+    const users = createUsers({ db: storage.db, audit, clock, changes });
+    const memberships = createMemberships({ db: storage.db, audit, clock, changes });
+    const permissions = createPermissions({ db: storage.db });
     const clients = createClients({
       db: storage.db,
       audit,
@@ -40,6 +47,16 @@ export async function openCore(config: Config, options: { logger: Logger; clock?
       lastUsedFlushMs: config.LAST_USED_FLUSH_INTERVAL * 1000,
       cacheRefreshMs: config.KEY_REFRESH_INTERVAL * 1000,
       onError: (error) => logger.warn({ err: error }, 'could not record last-used times'),
+    });
+    const apiKeys = createApiKeys({
+      db: storage.db,
+      audit,
+      clock,
+      changes,
+      prefix: config.API_KEY_PREFIX,
+      lastUsedFlushMs: config.LAST_USED_FLUSH_INTERVAL * 1000,
+      cacheRefreshMs: config.KEY_REFRESH_INTERVAL * 1000,
+      onError: (error) => logger.warn({ err: error }, 'could not record API key use'),
     });
 
     return {
@@ -54,7 +71,11 @@ export async function openCore(config: Config, options: { logger: Logger; clock?
       signingKeys,
       apis,
       organizations,
+      users,
+      memberships,
+      permissions,
       clients,
+      apiKeys,
       /** Longest time a token signed now can stay valid: how long a retired key stays published. */
       async keyRetentionSeconds() {
         const lifetimes = (await apis.list()).map((api) => api.tokenLifetimeSeconds);
@@ -62,6 +83,7 @@ export async function openCore(config: Config, options: { logger: Logger; clock?
       },
       async close() {
         await clients.close();
+        await apiKeys.close();
         redis?.disconnect();
         await storage.close();
       },

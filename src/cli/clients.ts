@@ -61,11 +61,11 @@ export function registerClients(program: Command) {
   const credential = program.command('credential').description('rotate or revoke a client\'s secret');
   credential
     .command('rotate <client-id>')
-    .description('issue a new secret, printed once; the old one works for --grace-period seconds')
-    .option('--grace-period <seconds>', 'keep accepting the old secret this long', '0')
+    .description('issue a new secret, printed once; the old one works for --grace-period-seconds')
+    .option('--grace-period-seconds <n>', 'keep accepting the old secret this long (default 0: not at all)', '0')
     .action(
-      action(z.object({ args: z.tuple([id]), gracePeriod: z.coerce.number().int().min(0).max(30 * 86400) }), async (core, input) => {
-        const { client: rotated, secret } = await core.clients.rotateSecret(input.args[0], { gracePeriodSeconds: input.gracePeriod, actor: 'cli' });
+      action(z.object({ args: z.tuple([id]), gracePeriodSeconds: z.coerce.number().int().min(0).max(30 * 86400) }), async (core, input) => {
+        const { client: rotated, secret } = await core.clients.rotateSecret(input.args[0], { gracePeriodSeconds: input.gracePeriodSeconds, actor: 'cli' });
         return { client_id: rotated.id, client_secret: secret, ...rotated };
       }),
     );

@@ -54,6 +54,8 @@ export interface NewClient {
   postLogoutRedirectUris?: string[];
   firstParty?: boolean;
   actor: string;
+  /** Caller address, for the audit trail. */
+  ip?: string;
 }
 
 const isConfidential = (type: ClientType) => type === 'm2m' || type === 'web';
@@ -163,7 +165,7 @@ export function createClients(deps: {
           created_at: clock.now(),
           updated_at: clock.now(),
         });
-        await audit.record({ orgId: row.org_id, actor: input.actor, action: 'client.created', targetType: 'client', targetId: row.id, details: { name: row.name, type: row.type, role: row.role } });
+        await audit.record({ orgId: row.org_id, actor: input.actor, action: 'client.created', targetType: 'client', targetId: row.id, ip: input.ip, details: { name: row.name, type: row.type, role: row.role } });
         return { client: toPublicClient(toRecord(row)), secret };
       } catch (error) {
         if (isForeignKeyViolation(error)) throw new NotFoundError('organization');
@@ -172,7 +174,7 @@ export function createClients(deps: {
     },
 
     /** New secret, shown once; the old one keeps working for `gracePeriodSeconds` (0: not at all). */
-    async rotateSecret(id: string, input: { gracePeriodSeconds?: number; actor: string }): Promise<{ client: Client; secret: string }> {
+    async rotateSecret(id: string, input: { gracePeriodSeconds?: number; actor: string; ip?: string }): Promise<{ client: Client; secret: string }> {
       const current = await get(id);
       if (!isConfidential(current.type)) throw new ValidationError('a public client has no secret to rotate');
       const secret = newSecret();
@@ -180,19 +182,19 @@ export function createClients(deps: {
       const row = await replaceClientSecret(db, id, digestSecret(secret).toString('hex'), grace > 0 ? new Date(clock.now().getTime() + grace * 1000) : null);
       if (!row) throw new NotFoundError('client');
       await changes.publish('client', id);
-      await audit.record({ orgId: row.org_id, actor: input.actor, action: 'client.secret_rotated', targetType: 'client', targetId: id, details: { grace_period_seconds: grace } });
+      await audit.record({ orgId: row.org_id, actor: input.actor, action: 'client.secret_rotated', targetType: 'client', targetId: id, ip: input.ip, details: { grace_period_seconds: grace } });
       return { client: toPublicClient(toRecord(row)), secret };
     },
 
     /** Revokes for good: the secret stops working on every instance at once. */
-    async revoke(id: string, input: { actor: string }): Promise<Client> {
+    async revoke(id: string, input: { actor: string; ip?: string }): Promise<Client> {
       const row = await revokeClient(db, id, clock.now());
       if (!row) {
         const existing = await get(id); // 404 when unknown, otherwise already revoked
         return toPublicClient(existing);
       }
       await changes.publish('client', id);
-      await audit.record({ orgId: row.org_id, actor: input.actor, action: 'client.revoked', targetType: 'client', targetId: id });
+      await audit.record({ orgId: row.org_id, actor: input.actor, action: 'client.revoked', targetType: 'client', targetId: id, ip: input.ip });
       return toPublicClient(toRecord(row));
     },
 

@@ -10,6 +10,17 @@ export const AUDIT_ACTIONS = [
   'client.revoked',
   'client.auth_failed',
   'signing_key.rotated',
+  'api_key.created',
+  'api_key.rotated',
+  'api_key.revoked',
+  'api_key.auth_failed',
+  'user.created',
+  'user.suspended',
+  'user.signed_in',
+  'user.sign_in_failed',
+  'membership.added',
+  'membership.role_changed',
+  'membership.removed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

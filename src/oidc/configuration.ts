@@ -4,8 +4,10 @@ import { errors } from 'oidc-provider';
 import type { ApiRegistry } from '../apis/registry.js';
 import type { Clients } from '../credentials/clients.js';
 import { SIGNING_ALG } from '../keys/signing-keys.js';
+import { userTokenClaims } from './account.js';
 import { toOidcError } from './outage.js';
 import { OIDC_PATHS } from './paths.js';
+import { peopleConfiguration, type PeopleConfigurationDeps } from './people-configuration.js';
 
 export interface ConfigurationDeps {
   adapter: AdapterFactory;
@@ -14,13 +16,17 @@ export interface ConfigurationDeps {
   cookieKeys: string[];
   signingKeys: { privateJwks(): object[]; activeKid(): string };
   defaultAccessTokenTtl: number;
+  /** People signing in (issue 3): accounts, organizations, refresh-token lifetimes. */
+  people: PeopleConfigurationDeps;
 }
 
 /** Every setting that differs from oidc-provider's defaults, with the reason. */
 export function createConfiguration(deps: ConfigurationDeps): Configuration {
   const { clients, apis } = deps;
+  const { rpInitiatedLogout, ttl: peopleTtl, ...people } = peopleConfiguration(deps.people);
 
   return {
+    ...people,
     adapter: deps.adapter,
     jwks: { keys: deps.signingKeys.privateJwks() as never },
     cookies: { keys: deps.cookieKeys },
@@ -35,6 +41,7 @@ export function createConfiguration(deps: ConfigurationDeps): Configuration {
       // oidc-provider's types mark introspection as off-only; the runtime supports it.
       introspection: { enabled: true } as never,
       revocation: { enabled: true },
+      rpInitiatedLogout,
       resourceIndicators: {
         enabled: true,
         // The token-body shim maps `audience` and the configured default to `resource`.
@@ -64,6 +71,8 @@ export function createConfiguration(deps: ConfigurationDeps): Configuration {
         });
         if (client) return { org: client.orgId, role: client.role };
       }
+      // People's tokens act for the organization their grant was given for, with their current role.
+      if (token.kind === 'AccessToken') return userTokenClaims(deps.people, token as never);
       return undefined;
     },
     formats: {
@@ -75,6 +84,7 @@ export function createConfiguration(deps: ConfigurationDeps): Configuration {
       },
     },
     ttl: {
+      ...peopleTtl,
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? deps.defaultAccessTokenTtl,
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? deps.defaultAccessTokenTtl,
     },

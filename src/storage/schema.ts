@@ -78,6 +78,60 @@ export interface AuditEventsTable {
   details: Json<Record<string, unknown>>;
 }
 
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  email_verified: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  suspended_at: NullableTimestamp;
+}
+
+export interface MembershipsTable {
+  org_id: string;
+  user_id: string;
+  role: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RolePermissionsTable {
+  role: string;
+  permission: string;
+}
+
+export interface ApiPermissionsTable {
+  api_id: string;
+  permission: string;
+}
+
+export interface GrantOrganizationsTable {
+  grant_id: string;
+  user_id: string;
+  org_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  org_id: string;
+  owner: string;
+  name: string;
+  description: string | null;
+  role: string;
+  prefix: string;
+  secret_digest: string;
+  allowed_ips: ColumnType<string[], string[] | undefined, string[]>;
+  created_by: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: Timestamp;
@@ -91,4 +145,10 @@ export interface Database {
   oidc_payloads: OidcPayloadsTable;
   audit_events: AuditEventsTable;
   schema_migrations: SchemaMigrationsTable;
+  api_keys: ApiKeysTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  role_permissions: RolePermissionsTable;
+  api_permissions: ApiPermissionsTable;
+  grant_organizations: GrantOrganizationsTable;
 }

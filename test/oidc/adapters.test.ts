@@ -81,6 +81,11 @@ describe.each(stores)('%s store', (store) => {
     expect((await adapter.find(id))?.consumed).toEqual(expect.any(Number));
   });
 
+  test('consuming an artifact revoked after it was found is refused (racing code redemptions)', async () => {
+    const adapter = adapterFor(store, 'AuthorizationCode', []);
+    await expect(adapter.consume(newId())).rejects.toThrow();
+  });
+
   test('revokeByGrantId removes every artifact of that grant and nothing else', async () => {
     const adapter = adapterFor(store, 'RefreshToken', []);
     const grantId = newId();

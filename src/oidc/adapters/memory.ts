@@ -46,16 +46,24 @@ export function createMemoryStore() {
           return entry ? structuredClone(entry.payload) : undefined;
         },
         async findByUid(uid) {
-          for (const candidate of index.get(`uid:${uid}`) ?? []) if (candidate.startsWith(`${model}:`)) return live(candidate)?.payload;
+          // A session keeps its uid when its id is regenerated at login: skip the destroyed ids.
+          for (const candidate of index.get(`uid:${uid}`) ?? []) {
+            const entry = candidate.startsWith(`${model}:`) ? live(candidate) : undefined;
+            if (entry) return structuredClone(entry.payload);
+          }
           return undefined;
         },
         async findByUserCode(userCode) {
-          for (const candidate of index.get(`userCode:${userCode}`) ?? []) if (candidate.startsWith(`${model}:`)) return live(candidate)?.payload;
+          for (const candidate of index.get(`userCode:${userCode}`) ?? []) {
+            const entry = candidate.startsWith(`${model}:`) ? live(candidate) : undefined;
+            if (entry) return structuredClone(entry.payload);
+          }
           return undefined;
         },
         async consume(id) {
           const entry = live(key(id));
-          if (!entry) return;
+          // Revoked under us (a racing loser's replay handling) is a loss too.
+          if (!entry) return onReplay({});
           if (entry.payload.consumed) return onReplay(entry.payload);
           entry.payload.consumed = Math.floor(Date.now() / 1000);
         },

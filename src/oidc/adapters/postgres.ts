@@ -49,10 +49,8 @@ export function createPostgresStore(deps: { db: Db; clock: Clock }) {
         },
         async consume(id) {
           const won = await guard(() => consumePayload(db, model, id, clock.now()));
-          if (!won) {
-            const payload = await this.find(id);
-            if (payload) await onReplay(payload);
-          }
+          // A row deleted under us (a racing loser revoked the grant) is a loss too.
+          if (!won) await onReplay((await this.find(id)) ?? {});
         },
         async destroy(id) {
           await guard(() => destroyPayload(db, model, id));

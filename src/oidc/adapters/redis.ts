@@ -66,10 +66,8 @@ export function createRedisStore(redis: Redis) {
         },
         async consume(id) {
           const won = await guardRedis(() => consumeCommand(key(id), Math.floor(Date.now() / 1000)));
-          if (won === 0) {
-            const payload = await read(id);
-            if (payload) await onReplay(payload);
-          }
+          // Gone (-1) is a loss too: a racing loser's replay handling revoked it after our find.
+          if (won !== 1) await onReplay((await read(id)) ?? {});
         },
         async destroy(id) {
           await guardRedis(() => redis.del(key(id)));

@@ -75,3 +75,11 @@ export const destroyPayloadsByGrant = (db: Db, model: string, grantId: string) =
 
 export const deleteExpiredPayloads = (db: Db, now: Date) =>
   db.deleteFrom('oidc_payloads').where('expires_at', '<', now).execute();
+
+/** Grants and refresh tokens of one person: what suspending them deletes (oidc_payloads_account index). */
+export const destroyDurablePayloadsByAccount = (db: Db, accountId: string) =>
+  db
+    .deleteFrom('oidc_payloads')
+    .where('model', 'in', ['Grant', 'RefreshToken'])
+    .where(sql<string>`payload ->> 'accountId'`, '=', accountId)
+    .execute();

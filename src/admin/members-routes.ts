@@ -1,0 +1,105 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+
+import type { Membership, Memberships } from '../orgs/memberships.js';
+import { ROLES, type Role } from '../orgs/roles.js';
+import type { Users } from '../orgs/users.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { parse, readJson, reply } from './io.js';
+import { can } from './policy.js';
+import { requireOrg } from './principal.js';
+import { memberView, page } from './views.js';
+
+const userId = z.string().regex(/^[a-z]+_[A-Za-z0-9_-]{10,64}$/, 'is not a user id');
+const addBody = z.object({ user_id: userId, role: z.enum(ROLES) }).strict();
+const roleBody = z.object({ role: z.enum(ROLES) }).strict();
+const listQuery = z
+  .object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: userId.optional() })
+  .strict();
+
+/** Members of an organization (issue 4): admins only. */
+export function memberRoutes(router: Router, deps: { memberships: Memberships; users: Pick<Users, 'find'> }) {
+  const { memberships, users } = deps;
+  const base = '/organizations/:org/members';
+
+  const asAdmin = (ctx: Context, permission: 'members:read' | 'members:manage') => {
+    const principal = requireOrg(ctx, ctx.params.org!);
+    if (!can(principal.role, permission)) throw new ForbiddenError();
+    return principal;
+  };
+
+  async function view(membership: Membership) {
+    const user = await users.find(membership.userId);
+    return {
+      user_id: membership.userId,
+      organization_id: membership.orgId,
+      email: user?.email ?? '',
+      name: user?.name ?? '',
+      role: membership.role,
+      status: user?.status ?? 'unknown',
+      created_at: membership.createdAt.toISOString(),
+      updated_at: membership.updatedAt.toISOString(),
+    };
+  }
+
+  /**
+   * The organization must keep an admin: removing or demoting the last one is refused (409),
+   * whoever asks, so nobody can lock the organization out of its own settings.
+   */
+  async function keepsAnAdmin(orgId: string, target: Membership, newRole?: Role) {
+    if (target.role !== 'admin' || newRole === 'admin') return;
+    let after: string | undefined;
+    for (;;) {
+      const batch = await memberships.listForOrg(orgId, { limit: 500, after });
+      if (batch.some((member) => member.role === 'admin' && member.userId !== target.userId)) return;
+      if (batch.length < 500) break;
+      after = batch[batch.length - 1]!.userId;
+    }
+    throw new ConflictError('An organization must keep at least one admin');
+  }
+
+  const memberOf = async (orgId: string, id: string) => {
+    const membership = userId.safeParse(id).success ? await memberships.find(orgId, id) : undefined;
+    if (!membership) throw new NotFoundError('member');
+    return membership;
+  };
+
+  router.get(base, async (ctx) => {
+    const principal = asAdmin(ctx, 'members:read');
+    const query = parse(listQuery, ctx.query);
+    const rows = await memberships.listForOrg(principal.orgId, { limit: query.limit + 1, after: query.cursor });
+    const data = rows.slice(0, query.limit);
+    reply(ctx, 200, page(memberView), {
+      data: await Promise.all(data.map(view)),
+      next_cursor: rows.length > query.limit ? data[data.length - 1]!.userId : null,
+    });
+  });
+
+  router.post(base, async (ctx) => {
+    const principal = asAdmin(ctx, 'members:manage');
+    const body = parse(addBody, await readJson(ctx));
+    // Only existing, active people can be added (inviting is a separate flow).
+    const user = await users.find(body.user_id);
+    if (!user || user.status !== 'active') throw new NotFoundError('user');
+    const membership = await memberships.add({ orgId: principal.orgId, userId: user.id, role: body.role, actor: principal.actor });
+    reply(ctx, 201, memberView, await view(membership));
+  });
+
+  router.patch(`${base}/:user`, async (ctx) => {
+    const principal = asAdmin(ctx, 'members:manage');
+    const body = parse(roleBody, await readJson(ctx));
+    const target = await memberOf(principal.orgId, ctx.params.user!);
+    await keepsAnAdmin(principal.orgId, target, body.role);
+    const updated = await memberships.setRole({ orgId: principal.orgId, userId: target.userId, role: body.role, actor: principal.actor });
+    reply(ctx, 200, memberView, await view(updated));
+  });
+
+  router.delete(`${base}/:user`, async (ctx) => {
+    const principal = asAdmin(ctx, 'members:manage');
+    const target = await memberOf(principal.orgId, ctx.params.user!);
+    await keepsAnAdmin(principal.orgId, target);
+    await memberships.remove({ orgId: principal.orgId, userId: target.userId, actor: principal.actor });
+    ctx.status = 204;
+  });
+}

@@ -1,0 +1,23 @@
+import type { Clock } from '../shared/clock.js';
+import type { Db } from '../storage/db.js';
+import { findGrantOrganization, upsertGrantOrganization } from '../storage/repositories/grant-organizations.js';
+
+/**
+ * The organization a grant acts for. oidc-provider's Grant keeps only its own fields, so the
+ * choice made on the organization page is recorded beside it, durable like the grant, and read
+ * back by grant id whenever a code, refresh token or access token of that grant is used.
+ */
+export function createGrantOrganizations(deps: { db: Db; clock: Clock; ttlSeconds: number }) {
+  const { db, clock } = deps;
+  return {
+    async record(grantId: string, userId: string, orgId: string): Promise<void> {
+      const expiresAt = new Date(clock.now().getTime() + deps.ttlSeconds * 1000);
+      await upsertGrantOrganization(db, { grant_id: grantId, user_id: userId, org_id: orgId, expires_at: expiresAt });
+    },
+    async find(grantId: string): Promise<string | undefined> {
+      return (await findGrantOrganization(db, grantId, clock.now()))?.org_id;
+    },
+  };
+}
+
+export type GrantOrganizations = ReturnType<typeof createGrantOrganizations>;

@@ -1,0 +1,98 @@
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { interactionPolicy } from 'oidc-provider';
+
+import { CLAIMS, createFindAccount, type AccountDeps } from './account.js';
+import { errorPage, loggedOutPage, logoutPage } from './interactions/views.js';
+
+export interface PeopleConfigurationDeps extends AccountDeps {
+  /** Rolling lifetime of a refresh token (seconds): each rotation starts a new one. */
+  refreshTokenTtl: number;
+  /** Absolute lifetime of a refresh-token family from its first issue (seconds). */
+  refreshTokenMaxTtl: number;
+}
+
+/** Authorization codes are redeemed by a backend a moment after the redirect (RFC 6749 §4.1.2: "a maximum lifetime of 10 minutes is RECOMMENDED"; we keep oidc-provider's 60 s, the issue's bound). */
+const CODE_TTL = 60;
+
+/**
+ * The parts of oidc-provider's configuration that let people sign in (issue 3), each with
+ * the reason it differs from the default. configuration.ts merges them in.
+ */
+export function peopleConfiguration(deps: PeopleConfigurationDeps) {
+  const { Check, base } = interactionPolicy;
+  const policy = base();
+
+  // A session whose account findAccount refuses (suspended, deleted) must sign in again:
+  // oidc-provider alone would consider the session's accountId enough.
+  policy.get('login')!.checks.add(
+    new Check('account_unavailable', 'the signed-in account can no longer sign in', 'login_required', (ctx) =>
+      ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
+  // Every grant acts for one organization: ask (or decide) when the grant has none yet, when the
+  // person left it, or when the request names another one with `organization`.
+  policy.get('consent')!.checks.add(
+    new Check('organization_required', 'an organization must be chosen', 'interaction_required', async (ctx) => {
+      const grantId = ctx.oidc.grant?.jti;
+      const accountId = ctx.oidc.account?.accountId;
+      const orgId = grantId ? await deps.grantOrganizations.find(grantId) : undefined;
+      if (!orgId || !accountId) return Check.REQUEST_PROMPT;
+      const requested = ctx.oidc.params?.organization;
+      if (typeof requested === 'string' && requested !== orgId) return Check.REQUEST_PROMPT;
+      return (await deps.memberships.find(orgId, accountId)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    }),
+  );
+
+  return {
+    findAccount: createFindAccount(deps),
+    claims: CLAIMS,
+    // Auth0 puts profile and email claims in the ID token of the code flow; applications moving
+    // from it read them there (OIDC Core §5.4 allows either; oidc-provider defaults to userinfo only).
+    conformIdTokenClaims: false,
+    // `organization` selects the organization at /authorize (Auth0's parameter name).
+    extraParams: ['organization'],
+    interactions: {
+      policy,
+      url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
+    },
+    pkce: {
+      // RFC 9700 §2.1.1: required for public clients; a challenge sent by a confidential client is
+      // verified too (oidc-provider always does). Only S256 exists in oidc-provider 9: `plain` is refused.
+      required: (_ctx: KoaContextWithOIDC, client: { clientAuthMethod?: string }) => client.clientAuthMethod === 'none',
+    },
+    // Every use of a refresh token, for every client, returns a new one; the old one is consumed,
+    // and presenting it again revokes the whole grant (adapters' consume + onReplay).
+    rotateRefreshToken: true,
+    // Issued when a client allowed the refresh_token grant asks for offline_access; the
+    // authorize-params middleware makes sure offline_access survives without prompt=consent.
+    issueRefreshToken: async (_ctx: KoaContextWithOIDC, client: { grantTypeAllowed(type: string): boolean }, code: { scopes: Set<string> }) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    ttl: {
+      AuthorizationCode: CODE_TTL,
+      // Rolling window, never past the family's absolute maximum (iiat is the family's first issue).
+      RefreshToken: (_ctx: KoaContextWithOIDC, token: { totalLifetime(): number }) =>
+        Math.max(1, Math.min(deps.refreshTokenTtl, deps.refreshTokenMaxTtl - token.totalLifetime())),
+      // Grants carry refresh tokens: they must outlive the longest family.
+      Grant: deps.refreshTokenMaxTtl,
+      Session: 14 * 24 * 3600,
+      Interaction: 3600,
+      IdToken: 3600,
+    },
+    async renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
+      ctx.type = 'html';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = errorPage({ title: 'Sign-in error', message: `${out.error}: ${out.error_description ?? 'the request could not be completed'}` });
+    },
+    rpInitiatedLogout: {
+      enabled: true,
+      async logoutSource(ctx: KoaContextWithOIDC, form: string) {
+        ctx.type = 'html';
+        ctx.body = logoutPage({ form, clientName: ctx.oidc.client?.clientName });
+      },
+      async postLogoutSuccessSource(ctx: KoaContextWithOIDC) {
+        ctx.type = 'html';
+        ctx.body = loggedOutPage();
+      },
+    },
+  } satisfies Partial<Configuration> & { rpInitiatedLogout: unknown };
+}
