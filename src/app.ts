@@ -90,6 +90,7 @@ export async function createTessera(config: Config, options: { logger: Logger; c
   const keyTimer = setInterval(() => void refreshKeys(), config.KEY_REFRESH_INTERVAL * 1000);
   keyTimer.unref();
 
+  const anonymousLimit = limiter('anonymous', { points: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, duration: 60 });
   const tokenBudget = createBatchedBudget(limiter('token', { points: config.RATE_LIMIT_TOKEN_PER_MINUTE, duration: 60 }), { syncMs: 100 });
   const oauthPaths = [OIDC_PATHS.token, OIDC_PATHS.revocation, OIDC_PATHS.introspection];
   const app = createHttpApp({
@@ -118,6 +119,7 @@ export async function createTessera(config: Config, options: { logger: Logger; c
         permissions: core.permissions,
         auditTrail: createAuditTrail(storage.db),
         limit: limiter('management', { points: config.RATE_LIMIT_MANAGEMENT_PER_MINUTE, duration: 60 }),
+        anonymousLimit,
       }),
       // Before oidc-provider: Auth0's `audience` and offline_access without prompt=consent at /authorize.
       authorizeParams(OIDC_PATHS.authorization),
@@ -145,7 +147,7 @@ export async function createTessera(config: Config, options: { logger: Logger; c
       oauthRateLimit(oauthPaths, {
         perClient: tokenBudget,
         authFailures: limiter('client-auth-failures', { points: config.RATE_LIMIT_AUTH_FAILURES, duration: 300 }),
-        anonymous: limiter('anonymous', { points: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, duration: 60 }),
+        anonymous: anonymousLimit,
       }),
       // After the shim (parsed params) and the limits; both answer only what oidc-provider cannot:
       // JWTs and API keys at introspection, the API-key token exchange at the token endpoint.

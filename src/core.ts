@@ -28,7 +28,7 @@ export async function openCore(config: Config, options: { logger: Logger; clock?
   const storage = await openStorage(config, { serveEmbedded: options.serveEmbedded });
   try {
     await migrate(storage.db);
-    const redis: Redis | undefined = config.REDIS_URL && options.connectRedis !== false ? openRedis(config.REDIS_URL) : undefined;
+    const redis: Redis | undefined = config.REDIS_URL && options.connectRedis !== false ? openRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX }) : undefined;
     const changes = await createChangeFeed(storage);
     const audit = createAuditLog(storage.db);
     const kek = loadKeyEncryptionKey({ fromEnv: config.KEY_ENCRYPTION_KEY, keysDir: config.keysDir });

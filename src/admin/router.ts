@@ -30,6 +30,8 @@ export interface ManagementDeps {
   auditTrail: AuditTrail;
   /** Calls per organization (RATE_LIMIT_MANAGEMENT_PER_MINUTE). */
   limit: Limiter;
+  /** Failed authentications per address (RATE_LIMIT_ANONYMOUS_PER_MINUTE): key and token guessing. */
+  anonymousLimit: Limiter;
 }
 
 /**
@@ -62,6 +64,21 @@ export function createManagementApi(deps: ManagementDeps): Middleware {
   return async function managementApi(ctx: Context, next: Next) {
     if (ctx.path !== '/api/v1' && !ctx.path.startsWith('/api/v1/')) return next();
     ctx.set('Cache-Control', 'no-store');
+    // An address that keeps failing to authenticate is refused before any lookup.
+    const failures = await deps.anonymousLimit.peek(ctx.ip);
+    if (failures && failures.remaining <= 0) {
+      deps.anonymousLimit.noteRejected();
+      return rejectLimited(ctx, { ...failures, limited: true }, 'management');
+    }
+    try {
+      await authenticated(ctx);
+    } catch (error) {
+      if (error instanceof AppError && error.status === 401) await deps.anonymousLimit.consume(ctx.ip);
+      throw error;
+    }
+  };
+
+  async function authenticated(ctx: Context) {
     await auth(ctx, () =>
       limitOrganization(ctx, async () => {
         await dispatch(ctx, async () => {});
@@ -69,5 +86,5 @@ export function createManagementApi(deps: ManagementDeps): Middleware {
         if (ctx.status === 404 && ctx.body === undefined) throw new NotFoundError('resource');
       }),
     );
-  };
+  }
 }

@@ -36,6 +36,8 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   /** Redis connection string; unset means an in-process store (one instance only). */
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  /** Prefix of every Redis key: lets several deployments (or test runs) share one Redis. */
+  REDIS_KEY_PREFIX: z.string().max(64).regex(/^[\w:.-]*$/, 'may hold letters, digits and : . _ - only').default(''),
   /** Where the generated key-encryption key lives when KEY_ENCRYPTION_KEY is not given. */
   KEYS_DIR: z.string().min(1).default('./keys'),
   /** 32 bytes, base64 or base64url: encrypts signing keys at rest and derives cookie keys. */

@@ -7,8 +7,9 @@ import { DependencyUnavailableError } from '../shared/errors.js';
  * is refused at once while disconnected instead of queueing without bound. Reconnection runs
  * in the background, so service resumes by itself when Redis returns.
  */
-export function openRedis(url: string, options: { lazyConnect?: boolean } = {}): Redis {
+export function openRedis(url: string, options: { lazyConnect?: boolean; keyPrefix?: string } = {}): Redis {
   const redis = new Redis(url, {
+    keyPrefix: options.keyPrefix ?? '',
     connectTimeout: 2_000,
     commandTimeout: 2_000,
     maxRetriesPerRequest: 1,

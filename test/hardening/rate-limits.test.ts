@@ -1,4 +1,5 @@
 import { givenMachineCredential } from '../support/factories.js';
+import { givenOrganization, managementClient, managementToken } from '../support/management.js';
 import { postJson } from '../support/oauth.js';
 import { createEnvironment, startTessera, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
 
@@ -56,4 +57,23 @@ test('1 000 wrong secrets against one client are cut off after the failure budge
   expect((await ask(bystander, bystander.clientSecret)).status).toBe(200);
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   expect(metrics).toMatch(/tessera_rate_limit_rejections_total\{limit="client-auth-failures"\} \d+/);
+});
+
+describe('the management API (seed 000 headers and body)', () => {
+  test('every authenticated answer carries X-RateLimit-*; guessing tokens from one address is cut off with 429', async () => {
+    const org = await givenOrganization(server.core);
+    const { client, secret } = await server.core.clients.create({ orgId: org.id, name: 'Admin', type: 'm2m', role: 'admin', actor: 'test' });
+    const admin = managementClient(server, await managementToken(server, client.id, secret!));
+    const list = await admin.get(`/organizations/${org.id}/credentials`);
+    expect(list.status).toBe(200);
+    for (const header of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-ratelimit-window']) expect(list.headers.get(header)).toMatch(/^\d+$/);
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 65; i++) statuses.push((await managementClient(server, `tsr_key_guess${i}.nope`).get('/users/me')).status);
+    expect(statuses.slice(0, 60).every((status) => status === 401)).toBe(true);
+    const limited = await managementClient(server, 'tsr_key_guess.nope').get('/users/me');
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ error: 'rate_limit_exceeded', status: 429, retry_after: expect.any(Number) });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
 });

@@ -27,6 +27,8 @@ export async function createEnvironment(overrides: Record<string, string> = {}):
     env: {
       DATABASE_URL: database?.url,
       REDIS_URL: process.env.REDIS_URL,
+      // Each environment its own Redis namespace: counters and sessions never leak between files.
+      REDIS_KEY_PREFIX: `t${path.basename(dir).replace(/[^\w]/g, '')}:`,
       DATA_DIR: path.join(dir, 'data'),
       KEYS_DIR: path.join(dir, 'keys'),
       LOG_LEVEL: 'silent',
