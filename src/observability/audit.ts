@@ -17,7 +17,6 @@ export const AUDIT_ACTIONS = [
   'user.created',
   'user.suspended',
   'user.signed_in',
-  'user.sign_in_failed',
   'membership.added',
   'membership.role_changed',
   'membership.removed',
