@@ -25,6 +25,7 @@ export function accessLog(logger: Logger, metrics: Metrics) {
       const route = routeOf(ctx.path);
       metrics.requests.inc({ method: ctx.method, route, status: String(ctx.status) });
       metrics.latency.observe({ method: ctx.method, route }, seconds);
+      if (ctx.state.unavailable) metrics.dependencyErrors.inc({ dependency: String(ctx.state.unavailable) });
       logger.info({ requestId: ctx.state.requestId, method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1000) }, 'request');
     }
   };

@@ -65,7 +65,11 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   const provider = compose(deps.provider.middleware as Koa.Middleware[]);
   app.use(async (ctx, next) => {
     await provider(ctx, next);
-    if (ctx.status === 503) ctx.set('Retry-After', '5');
+    if (ctx.status === 503) {
+      ctx.set('Retry-After', '5');
+      const description = String((ctx.body as { error_description?: string } | undefined)?.error_description ?? '');
+      ctx.state.unavailable = description.startsWith('redis') ? 'redis' : 'postgres';
+    }
   });
   return app;
 }

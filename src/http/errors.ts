@@ -18,6 +18,7 @@ export function errorHandler(logger: Logger) {
     } catch (caught) {
       const error = toAppError(caught);
       if (error instanceof DependencyUnavailableError) {
+        ctx.state.unavailable = error.dependency;
         logger.warn({ dependency: error.dependency, requestId: ctx.state.requestId, path: ctx.path }, 'dependency unavailable');
       } else if (error.status >= 500) {
         logger.error({ err: caught, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');

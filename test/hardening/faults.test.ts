@@ -91,6 +91,7 @@ describe('Redis unreachable from the start', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ checks: { postgres: 'unavailable' } });
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/tessera_dependency_errors_total\{dependency="postgres"\} [1-9]/);
 
     await proxy.restore();
     const deadline = Date.now() + 15_000;
