@@ -45,6 +45,7 @@ export async function startTessera({ port, profileDir }) {
     // that one benchmark credential is never refused. The default is 1,200/min per credential.
     RATE_LIMIT_TOKEN_PER_MINUTE: '1000000000',
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000',
+    RATE_LIMIT_MANAGEMENT_PER_MINUTE: '1000000000',
   };
 
   // Seed an API, an organization and a machine credential, as factories.ts does in the tests.
