@@ -3,9 +3,9 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 
 import type { Membership, Memberships } from '../orgs/memberships.js';
-import { ROLES, type Role } from '../orgs/roles.js';
+import { ROLES } from '../orgs/roles.js';
 import type { Users } from '../orgs/users.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { parse, readJson, reply } from './io.js';
 import { can } from './policy.js';
 import { requireOrg } from './principal.js';
@@ -43,22 +43,6 @@ export function memberRoutes(router: Router, deps: { memberships: Memberships; u
     };
   }
 
-  /**
-   * The organization must keep an admin: removing or demoting the last one is refused (409),
-   * whoever asks, so nobody can lock the organization out of its own settings.
-   */
-  async function keepsAnAdmin(orgId: string, target: Membership, newRole?: Role) {
-    if (target.role !== 'admin' || newRole === 'admin') return;
-    let after: string | undefined;
-    for (;;) {
-      const batch = await memberships.listForOrg(orgId, { limit: 500, after });
-      if (batch.some((member) => member.role === 'admin' && member.userId !== target.userId)) return;
-      if (batch.length < 500) break;
-      after = batch[batch.length - 1]!.userId;
-    }
-    throw new ConflictError('An organization must keep at least one admin');
-  }
-
   const memberOf = async (orgId: string, id: string) => {
     const membership = userId.safeParse(id).success ? await memberships.find(orgId, id) : undefined;
     if (!membership) throw new NotFoundError('member');
@@ -82,7 +66,7 @@ export function memberRoutes(router: Router, deps: { memberships: Memberships; u
     // Only existing, active people can be added (inviting is a separate flow).
     const user = await users.find(body.user_id);
     if (!user || user.status !== 'active') throw new NotFoundError('user');
-    const membership = await memberships.add({ orgId: principal.orgId, userId: user.id, role: body.role, actor: principal.actor });
+    const membership = await memberships.add({ orgId: principal.orgId, userId: user.id, role: body.role, actor: principal.actor, ip: ctx.ip });
     reply(ctx, 201, memberView, await view(membership));
   });
 
@@ -90,16 +74,15 @@ export function memberRoutes(router: Router, deps: { memberships: Memberships; u
     const principal = asAdmin(ctx, 'members:manage');
     const body = parse(roleBody, await readJson(ctx));
     const target = await memberOf(principal.orgId, ctx.params.user!);
-    await keepsAnAdmin(principal.orgId, target, body.role);
-    const updated = await memberships.setRole({ orgId: principal.orgId, userId: target.userId, role: body.role, actor: principal.actor });
+    // The organization must keep an admin: memberships refuses (409) demoting the last one, atomically.
+    const updated = await memberships.setRole({ orgId: principal.orgId, userId: target.userId, role: body.role, actor: principal.actor, ip: ctx.ip });
     reply(ctx, 200, memberView, await view(updated));
   });
 
   router.delete(`${base}/:user`, async (ctx) => {
     const principal = asAdmin(ctx, 'members:manage');
     const target = await memberOf(principal.orgId, ctx.params.user!);
-    await keepsAnAdmin(principal.orgId, target);
-    await memberships.remove({ orgId: principal.orgId, userId: target.userId, actor: principal.actor });
+    await memberships.remove({ orgId: principal.orgId, userId: target.userId, actor: principal.actor, ip: ctx.ip });
     ctx.status = 204;
   });
 }

@@ -27,7 +27,9 @@ export function registerApiKeys(program: Command) {
           org: id,
           name,
           role,
-          expiresInDays: z.coerce.number().pipe(z.union(API_KEY_LIFETIMES_DAYS.map((days) => z.literal(days)) as [z.ZodLiteral<30>, z.ZodLiteral<60>, z.ZodLiteral<90>, z.ZodLiteral<365>])),
+          expiresInDays: z.coerce
+            .number()
+            .refine((days): days is (typeof API_KEY_LIFETIMES_DAYS)[number] => (API_KEY_LIFETIMES_DAYS as readonly number[]).includes(days), `must be one of ${API_KEY_LIFETIMES_DAYS.join(', ')}`),
           owner: id.optional(),
           description: z.string().max(1000).optional(),
           allowedIp: z.array(z.string().refine(isValidAllowedIp, 'must be an IP address or CIDR range')).optional(),

@@ -53,8 +53,11 @@ export function action<S extends z.ZodType>(
   };
 }
 
+/** Names the option (`--allowed-ip`, as typed, not commander's `allowedIp.0`) or argument at fault. */
 function describe(error: z.ZodError) {
-  return error.issues.map((issue) => `--${issue.path.join('.').replace(/_/g, '-')}: ${issue.message}`).join('; ');
+  const where = ([first, second]: PropertyKey[]) =>
+    first === 'args' ? `argument ${Number(second ?? 0) + 1}` : `--${String(first).replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`).replace(/_/g, '-')}`;
+  return error.issues.map((issue) => `${where(issue.path)}: ${issue.message}`).join('; ');
 }
 
 function fail(message: string, options: OutputOptions, code = 'error') {

@@ -5,12 +5,12 @@ import type { ChangeFeed } from '../storage/changes.js';
 import type { Db } from '../storage/db.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../storage/pg-errors.js';
 import {
-  deleteMembership,
+  changeMembershipKeepingAnAdmin,
   findMembership,
   insertMembership,
   listMembershipsByOrg,
   listMembershipsByUser,
-  updateMembershipRole,
+  type GuardedMembershipChange,
   type MembershipRow,
 } from '../storage/repositories/memberships.js';
 import type { Role } from './roles.js';
@@ -40,10 +40,10 @@ export function createMemberships(deps: { db: Db; audit: AuditLog; clock: Clock;
   const { db, audit, clock } = deps;
 
   return {
-    async add(input: { orgId: string; userId: string; role: Role; actor: string }): Promise<Membership> {
+    async add(input: { orgId: string; userId: string; role: Role; actor: string; ip?: string }): Promise<Membership> {
       try {
         const row = await insertMembership(db, { org_id: input.orgId, user_id: input.userId, role: input.role, created_at: clock.now() });
-        await audit.record({ orgId: input.orgId, actor: input.actor, action: 'membership.added', targetType: 'user', targetId: input.userId, details: { role: input.role } });
+        await audit.record({ orgId: input.orgId, actor: input.actor, action: 'membership.added', targetType: 'user', targetId: input.userId, ip: input.ip, details: { role: input.role } });
         return toMembership(row);
       } catch (error) {
         if (isUniqueViolation(error)) throw new ConflictError('the user is already a member of this organization');
@@ -55,27 +55,29 @@ export function createMemberships(deps: { db: Db; audit: AuditLog; clock: Clock;
       }
     },
 
-    async setRole(input: { orgId: string; userId: string; role: Role; actor: string }): Promise<Membership> {
-      const before = await findMembership(db, input.orgId, input.userId);
-      if (!before) throw new NotFoundError('membership');
-      const row = await updateMembershipRole(db, input.orgId, input.userId, input.role, clock.now());
-      if (!row) throw new NotFoundError('membership');
+    /**
+     * Changes a member's role. Demoting the organization's last admin is refused (409), whoever
+     * asks (management API or CLI), atomically: two admins demoting each other at once leave one.
+     */
+    async setRole(input: { orgId: string; userId: string; role: Role; actor: string; ip?: string }): Promise<Membership> {
+      const change = guarded(await changeMembershipKeepingAnAdmin(db, input.orgId, input.userId, { role: input.role, at: clock.now() }));
       await audit.record({
         orgId: input.orgId,
         actor: input.actor,
         action: 'membership.role_changed',
         targetType: 'user',
         targetId: input.userId,
-        details: { from: before.role, to: input.role },
+        ip: input.ip,
+        details: { from: change.before.role, to: input.role },
       });
-      return toMembership(row);
+      return toMembership(change.after!);
     },
 
-    async remove(input: { orgId: string; userId: string; actor: string }): Promise<Membership> {
-      const row = await deleteMembership(db, input.orgId, input.userId);
-      if (!row) throw new NotFoundError('membership');
-      await audit.record({ orgId: input.orgId, actor: input.actor, action: 'membership.removed', targetType: 'user', targetId: input.userId });
-      return toMembership(row);
+    /** Removes a member; removing the organization's last admin is refused (409), as for setRole. */
+    async remove(input: { orgId: string; userId: string; actor: string; ip?: string }): Promise<Membership> {
+      const change = guarded(await changeMembershipKeepingAnAdmin(db, input.orgId, input.userId, { role: null, at: clock.now() }));
+      await audit.record({ orgId: input.orgId, actor: input.actor, action: 'membership.removed', targetType: 'user', targetId: input.userId, ip: input.ip });
+      return toMembership(change.before);
     },
 
     async get(orgId: string, userId: string): Promise<Membership> {
@@ -98,6 +100,12 @@ export function createMemberships(deps: { db: Db; audit: AuditLog; clock: Clock;
       return (await listMembershipsByUser(db, userId)).map((row) => ({ ...toMembership(row), orgName: row.org_name }));
     },
   };
+}
+
+function guarded(change: GuardedMembershipChange) {
+  if (change.outcome === 'not_found') throw new NotFoundError('membership');
+  if (change.outcome === 'last_admin') throw new ConflictError('An organization must keep at least one admin');
+  return change;
 }
 
 export type Memberships = ReturnType<typeof createMemberships>;

@@ -7,6 +7,7 @@ import type { Db } from '../storage/db.js';
 import { isUniqueViolation } from '../storage/pg-errors.js';
 import { deleteGrantOrganizationsForUser } from '../storage/repositories/grant-organizations.js';
 import { destroyDurablePayloadsByAccount } from '../storage/repositories/oidc-payloads.js';
+import { listMembershipsByUser } from '../storage/repositories/memberships.js';
 import { findUserByEmail, findUserById, insertUser, suspendUser, type UserRow } from '../storage/repositories/users.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hashPassword, passwordMatches, spendVerificationTime } from './passwords.js';
 
@@ -111,13 +112,16 @@ export function createUsers(deps: { db: Db; audit: AuditLog; clock: Clock; chang
      * Stops the person at once: no new sign-in, no refresh (their grants and refresh tokens are
      * deleted), and their browser sessions no longer authorize anything (findAccount refuses).
      */
-    async suspend(id: string, input: { actor: string }): Promise<User> {
+    async suspend(id: string, input: { actor: string; ip?: string }): Promise<User> {
       const row = await suspendUser(db, id, clock.now());
       if (!row) return this.get(id); // 404 when unknown; already suspended is not an error
       await destroyDurablePayloadsByAccount(db, id);
       await deleteGrantOrganizationsForUser(db, id);
       await changes.publish('user', id);
-      await audit.record({ orgId: null, actor: input.actor, action: 'user.suspended', targetType: 'user', targetId: id });
+      // Once for the operator's trail, and once in each organization's, whose admins must see it.
+      const event = { actor: input.actor, action: 'user.suspended', targetType: 'user', targetId: id, ip: input.ip } as const;
+      await audit.record({ orgId: null, ...event });
+      for (const membership of await listMembershipsByUser(db, id)) await audit.record({ orgId: membership.org_id, ...event });
       return toUser(row);
     },
   };

@@ -44,21 +44,51 @@ describe('admins manage members', () => {
     expect((await admin.api.delete(`/organizations/${org.id}/members/${ada.id}`)).status).toBe(204);
     expect(await server.core.memberships.find(org.id, ada.id)).toBeUndefined();
     expect((await admin.api.patch(`/organizations/${org.id}/members/${grace.id}`, { role: 'editor', note: 'x' })).status).toBe(422);
+
+    // Every membership event names the caller and the address the call came from.
+    const events = (await auditEventsOf(server.core, org.id)).filter((event) => event.action.startsWith('membership.'));
+    expect(events.map((event) => event.action)).toEqual(['membership.added', 'membership.added', 'membership.role_changed', 'membership.removed']);
+    for (const event of events) expect(event).toMatchObject({ actor: `client:${admin.clientId}`, ip: '127.0.0.1' });
   });
 
-  test('editors, contributors, viewers and other organizations get 403 and change nothing', async () => {
-    const { org, admin, editor, contributor, viewer } = await givenOrganizationWithTeam(server);
-    const outsider = await givenOrganizationWithTeam(server);
-    const ada = await givenUser();
-    await admin.api.post(`/organizations/${org.id}/members`, { user_id: ada.id, role: 'viewer' });
-    for (const caller of [editor, contributor, viewer, outsider.admin]) {
-      expect((await caller.api.get(`/organizations/${org.id}/members`)).status).toBe(403);
-      expect((await caller.api.post(`/organizations/${org.id}/members`, { user_id: (await givenUser()).id, role: 'admin' })).status).toBe(403);
-      expect((await caller.api.patch(`/organizations/${org.id}/members/${ada.id}`, { role: 'admin' })).status).toBe(403);
-      expect((await caller.api.delete(`/organizations/${org.id}/members/${ada.id}`)).status).toBe(403);
+  test('two admins demoting each other at the same moment: exactly one succeeds, one admin remains', async () => {
+    const { org, admin } = await givenOrganizationWithTeam(server);
+    const admins = async () => (await server.core.memberships.listForOrg(org.id)).filter((member) => member.role === 'admin');
+    /** Two new admin members, and no other. */
+    const givenTwoAdmins = async () => {
+      const [ada, grace] = [await givenUser(), await givenUser()];
+      await admin.api.post(`/organizations/${org.id}/members`, { user_id: ada.id, role: 'admin' });
+      await admin.api.post(`/organizations/${org.id}/members`, { user_id: grace.id, role: 'admin' });
+      for (const earlier of await admins()) {
+        if (earlier.userId !== ada.id && earlier.userId !== grace.id) await server.core.memberships.remove({ orgId: org.id, userId: earlier.userId, actor: 'test' });
+      }
+      return [ada, grace] as const;
+    };
+
+    for (let round = 0; round < 6; round++) {
+      const [ada, grace] = await givenTwoAdmins();
+      const removing = round % 2 === 1;
+      const answers = await Promise.all([
+        admin.api.patch(`/organizations/${org.id}/members/${ada.id}`, { role: 'editor' }),
+        removing ? admin.api.delete(`/organizations/${org.id}/members/${grace.id}`) : admin.api.patch(`/organizations/${org.id}/members/${grace.id}`, { role: 'viewer' }),
+      ]);
+      // Either may win the race; the loser is refused, whichever it is.
+      const won = answers.filter((answer) => answer.status === 200 || answer.status === 204);
+      expect(won).toHaveLength(1);
+      expect(answers.filter((answer) => answer.status === 409)).toHaveLength(1);
+      expect(answers.find((answer) => answer.status === 409)!.body).toMatchObject({ error: 'conflict', message: 'An organization must keep at least one admin' });
+      expect(await admins()).toHaveLength(1);
     }
-    expect((await outsider.admin.api.patch(`/organizations/${outsider.org.id}/members/${ada.id}`, { role: 'admin' })).status).toBe(404);
-    expect((await server.core.memberships.listForOrg(org.id)).map((member) => [member.userId, member.role])).toEqual([[ada.id, 'viewer']]);
+
+    // The same rule straight through the domain service (the CLI's path), fired concurrently.
+    const [ada, grace] = await givenTwoAdmins();
+    const outcomes = await Promise.allSettled([
+      server.core.memberships.setRole({ orgId: org.id, userId: ada.id, role: 'viewer', actor: 'test' }),
+      server.core.memberships.remove({ orgId: org.id, userId: grace.id, actor: 'test' }),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(outcomes.find((outcome) => outcome.status === 'rejected')).toMatchObject({ reason: { status: 409 } });
+    expect(await admins()).toHaveLength(1);
   });
 });
 
@@ -85,6 +115,23 @@ describe('the audit trail', () => {
     }
     expect((await editor.api.get(`/organizations/${org.id}/audit-events`)).status).toBe(403);
     expect((await admin.api.get(`/organizations/${org.id}/audit-events?cursor=abc`)).status).toBe(422);
+  });
+
+  test('a member\'s suspension appears in the trail of every organization they belong to', async () => {
+    const first = await givenOrganizationWithTeam(server);
+    const second = await givenOrganizationWithTeam(server);
+    const bystander = await givenOrganizationWithTeam(server);
+    const ada = await givenUser();
+    await first.admin.api.post(`/organizations/${first.org.id}/members`, { user_id: ada.id, role: 'editor' });
+    await second.admin.api.post(`/organizations/${second.org.id}/members`, { user_id: ada.id, role: 'viewer' });
+    await server.core.users.suspend(ada.id, { actor: 'cli' });
+
+    for (const { org, admin } of [first, second]) {
+      const trail = await admin.api.get(`/organizations/${org.id}/audit-events`);
+      expect(trail.body.data![0]).toMatchObject({ action: 'user.suspended', actor: 'cli', target_type: 'user', target_id: ada.id });
+    }
+    const elsewhere = await bystander.admin.api.get(`/organizations/${bystander.org.id}/audit-events`);
+    expect(elsewhere.body.data!.map((event) => event.action)).not.toContain('user.suspended');
   });
 });
 

@@ -76,9 +76,9 @@ describe('a person in several organizations', () => {
     const { rp, pending, afterLogin } = await start({ scope: 'openid offline_access' }, ada);
     if (afterLogin.kind !== 'left') throw new Error(textOf(afterLogin));
     const tokens = await redeem(rp, afterLogin.location, pending);
-    await tessera.core.memberships.setRole({ orgId: ada.org.id, userId: ada.user.id, role: 'admin', actor: 'test' });
+    await tessera.core.memberships.setRole({ orgId: ada.org.id, userId: ada.user.id, role: 'editor', actor: 'test' });
     const promoted = await oidc.refreshTokenGrant(rp, tokens.refresh_token!);
-    expect(promoted.claims()).toMatchObject({ role: 'admin' });
+    expect(promoted.claims()).toMatchObject({ role: 'editor' });
     await tessera.core.memberships.remove({ orgId: ada.org.id, userId: ada.user.id, actor: 'test' });
     await expect(oidc.refreshTokenGrant(rp, promoted.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });

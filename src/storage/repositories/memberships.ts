@@ -15,18 +15,6 @@ export const insertMembership = (db: Db, row: { org_id: string; user_id: string;
 export const findMembership = (db: Db, orgId: string, userId: string) =>
   db.selectFrom('memberships').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
 
-export const updateMembershipRole = (db: Db, orgId: string, userId: string, role: string, at: Date) =>
-  db
-    .updateTable('memberships')
-    .set({ role, updated_at: at })
-    .where('org_id', '=', orgId)
-    .where('user_id', '=', userId)
-    .returningAll()
-    .executeTakeFirst();
-
-export const deleteMembership = (db: Db, orgId: string, userId: string) =>
-  db.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', userId).returningAll().executeTakeFirst();
-
 export const listMembershipsByOrg = (db: Db, orgId: string, { limit, after }: { limit: number; after?: string }) => {
   let query = db.selectFrom('memberships').selectAll().where('org_id', '=', orgId).orderBy('user_id').limit(limit);
   if (after) query = query.where('user_id', '>', after);
@@ -43,3 +31,44 @@ export const listMembershipsByUser = (db: Db, userId: string) =>
     .orderBy('organizations.name')
     .orderBy('memberships.org_id')
     .execute();
+
+/** What {@link changeMembershipKeepingAnAdmin} did: the row before and after, or why nothing changed. */
+export type GuardedMembershipChange =
+  | { outcome: 'changed'; before: MembershipRow; after: MembershipRow | undefined }
+  | { outcome: 'not_found' }
+  | { outcome: 'last_admin' };
+
+/**
+ * Changes a member's role (or removes them, `role: null`) unless that would leave the
+ * organization without an admin member. Check and change happen in one transaction that first
+ * locks the organization's admin memberships (`for update`, in user id order), so two admins
+ * demoting each other at the same moment cannot both see "another admin remains": the second
+ * waits for the first, then re-reads the admins and is refused.
+ */
+export const changeMembershipKeepingAnAdmin = (db: Db, orgId: string, userId: string, change: { role: string | null; at: Date }) =>
+  db.transaction().execute(async (trx): Promise<GuardedMembershipChange> => {
+    const admins = await trx
+      .selectFrom('memberships')
+      .select('user_id')
+      .where('org_id', '=', orgId)
+      .where('role', '=', 'admin')
+      .orderBy('user_id')
+      .forUpdate()
+      .execute();
+    const before = await trx.selectFrom('memberships').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).forUpdate().executeTakeFirst();
+    if (!before) return { outcome: 'not_found' };
+    const losesAdmin = before.role === 'admin' && change.role !== 'admin';
+    if (losesAdmin && !admins.some((admin) => admin.user_id !== userId)) return { outcome: 'last_admin' };
+    if (change.role === null) {
+      await trx.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+      return { outcome: 'changed', before, after: undefined };
+    }
+    const after = await trx
+      .updateTable('memberships')
+      .set({ role: change.role, updated_at: change.at })
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { outcome: 'changed', before, after };
+  });
