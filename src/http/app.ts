@@ -68,7 +68,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
     if (ctx.status === 503) {
       ctx.set('Retry-After', '5');
       const description = String((ctx.body as { error_description?: string } | undefined)?.error_description ?? '');
-      ctx.state.unavailable = description.startsWith('redis') ? 'redis' : 'postgres';
+      ctx.state.unavailable ??= description.startsWith('redis') ? 'redis' : 'postgres';
     }
   });
   return app;

@@ -8,7 +8,13 @@ import { isConnectionError } from '../storage/db.js';
  * a bug: it answers 503 temporarily_unavailable (RFC 6749 §4.1.2.1) with Retry-After, fast.
  */
 export class TemporarilyUnavailable extends errors.OIDCProviderError {
-  constructor(dependency: string) {
+  /**
+   * Never sent to the application's redirect_uri: the person is in front of Tessera and gets a
+   * 503 page they can retry, not an error the application would show as a failed sign-in.
+   */
+  override allow_redirect = false;
+
+  constructor(readonly dependency: string) {
     super(503, 'temporarily_unavailable');
     this.expose = true;
     (this as { error_description?: string }).error_description = `${dependency} is unavailable; retry shortly`;

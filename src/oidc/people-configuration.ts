@@ -3,6 +3,7 @@ import { interactionPolicy } from 'oidc-provider';
 
 import { CLAIMS, createFindAccount, type AccountDeps } from './account.js';
 import { errorPage, loggedOutPage, logoutPage } from './interactions/views.js';
+import { TemporarilyUnavailable } from './outage.js';
 
 export interface PeopleConfigurationDeps extends AccountDeps {
   /** Rolling lifetime of a refresh token (seconds): each rotation starts a new one. */
@@ -78,9 +79,15 @@ export function peopleConfiguration(deps: PeopleConfigurationDeps) {
       Interaction: 3600,
       IdToken: 3600,
     },
-    async renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
+    async renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error?: Error) {
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
+      if (error instanceof TemporarilyUnavailable) {
+        // A dependency outage: 503 (status set by oidc-provider) with a page the person can retry.
+        ctx.state.unavailable = error.dependency;
+        ctx.body = errorPage({ title: 'Try again shortly', message: 'The service is briefly unavailable (temporarily_unavailable). Try again in a moment.' });
+        return;
+      }
       ctx.body = errorPage({ title: 'Sign-in error', message: `${out.error}: ${out.error_description ?? 'the request could not be completed'}` });
     },
     rpInitiatedLogout: {

@@ -3,7 +3,9 @@ import { createServer } from 'node:net';
 import { givenMachineCredential } from '../support/factories.js';
 import { createFaultProxy, throughProxy } from '../support/fault-proxy.js';
 import { postJson } from '../support/oauth.js';
+import { CALLBACK, authorizationRequest, givenApplication, givenPerson, redeem, relyingParty } from '../support/people.js';
 import { createEnvironment, startTessera, usingPostgres, usingRedis, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
+import { UserAgent, textOf } from '../support/user-agent.js';
 
 /** A port nothing listens on: what a Redis that is down looks like. */
 const closedPort = () =>
@@ -46,10 +48,18 @@ describe('Redis unreachable from the start', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
-  test('a flow that needs a session answers fast with a clear error, not a hang and not a 401', async () => {
-    const { result, ms } = await timed(() => fetch(`${server.url}/authorize?client_id=app_unknown&response_type=code&scope=openid`, { redirect: 'manual' }));
-    expect(result.status).not.toBe(401);
+  test.each(['spa', 'web'] as const)('a %s login (a flow that needs a session) answers a fast 503 with a clear page, not a hang and not a 401', async (type) => {
+    const app = await givenApplication(server.core, { type });
+    const pending = await authorizationRequest(await relyingParty(server.url, app));
+    const { result, ms } = await timed(() => fetch(pending.url, { redirect: 'manual' }));
+    const text = await result.text();
     expect(ms).toBeLessThan(5_000);
+    expect(result.status).toBe(503);
+    expect(result.headers.get('retry-after')).toBeTruthy();
+    expect(text).toContain('temporarily_unavailable');
+    expect(text).not.toMatch(/ECONNREFUSED|at .*\.js:\d+/);
+    // Never handed to the application as an error it would show as "signed out".
+    expect(result.headers.get('location')).toBeNull();
   });
 });
 
@@ -140,5 +150,39 @@ describe('Redis unreachable from the start', () => {
       if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(ready).toBe(200);
+  });
+
+  test('a login answers a fast 503 while Redis is down, and works again by itself once it is back', async () => {
+    const ada = await givenPerson(server.core);
+    const app = await givenApplication(server.core, { type: 'web' });
+    const rp = await relyingParty(server.url, app);
+
+    await proxy.cut();
+    try {
+      const { result, ms } = await timed(async () => fetch((await authorizationRequest(rp)).url, { redirect: 'manual' }));
+      await result.arrayBuffer();
+      expect(result.status).toBe(503);
+      expect(ms).toBeLessThan(5_000);
+    } finally {
+      await proxy.restore();
+    }
+
+    const deadline = Date.now() + 15_000;
+    let callback: Awaited<ReturnType<UserAgent['open']>> | undefined;
+    let pending = await authorizationRequest(rp);
+    while (Date.now() < deadline) {
+      pending = await authorizationRequest(rp);
+      const browser = new UserAgent(server.url);
+      const login = await browser.open(pending.url);
+      if (login.kind === 'page' && login.status === 200) {
+        callback = await browser.signIn(login, ada.email, ada.password);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    if (callback?.kind !== 'left') throw new Error(`login did not complete after Redis returned: ${callback ? textOf(callback) : 'no login page'}`);
+    expect(`${callback.location.origin}${callback.location.pathname}`).toBe(CALLBACK);
+    const tokens = await redeem(rp, callback.location, pending);
+    expect(tokens.id_token).toEqual(expect.any(String));
   });
 });

@@ -1,7 +1,9 @@
 import { givenMachineCredential } from '../support/factories.js';
 import { decodeJwt, postJson } from '../support/oauth.js';
+import { CALLBACK, authorizationRequest, givenApplication, givenPerson, redeem, relyingParty } from '../support/people.js';
 import { createResourceServer } from '../support/resource-server.js';
 import { createEnvironment, startTessera, usingRedis, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
+import { UserAgent, textOf } from '../support/user-agent.js';
 
 /**
  * Two Tessera instances on one database (and one Redis when configured), as behind a load
@@ -89,4 +91,62 @@ test('a key rotated through one instance is served by both JWKS within seconds, 
     await four.stop();
     await three.stop();
   }
+});
+
+// Sessions and interactions live in Redis; on the embedded default each instance keeps its own
+// in-process store, which is why a deployment with several instances needs REDIS_URL.
+(usingRedis ? test : test.skip)('a login started on one instance finishes on the other (shared Redis sessions)', async () => {
+  const ada = await givenPerson(one.core);
+  const app = await givenApplication(one.core, { type: 'web' });
+  const rp = await relyingParty(one.url, app);
+  const pending = await authorizationRequest(rp);
+
+  // GET /authorize on one: it creates the interaction and redirects to its login page.
+  const browser = new UserAgent(one.url);
+  const first = await browser.open(pending.url);
+  if (first.kind !== 'page') throw new Error(`expected the login page, was sent to ${first.location}`);
+  expect(first.url.pathname).toMatch(/^\/interaction\//);
+
+  // The load balancer sends the rest to two: the login page, the form post, the resume, the callback.
+  const onTwo = browser.on(two.url);
+  const login = await onTwo.open(new URL(first.url.pathname + first.url.search, two.url));
+  expect(login).toMatchObject({ kind: 'page', status: 200 });
+  expect(textOf(login)).toContain('Sign in');
+  let callback = await onTwo.signIn(login, ada.email, ada.password);
+  // The resume URL was minted on one, i.e. on the issuer's (the load balancer's) address: the
+  // balancer hands it to two again.
+  while (callback.kind === 'left' && callback.location.origin === one.url) {
+    callback = await onTwo.open(new URL(callback.location.pathname + callback.location.search, two.url));
+  }
+  if (callback.kind !== 'left') throw new Error(`login did not finish on two: ${textOf(callback)}`);
+  expect(`${callback.location.origin}${callback.location.pathname}`).toBe(CALLBACK);
+  expect(callback.location.searchParams.get('state')).toBe(pending.state);
+
+  // The code two issued is redeemed through one.
+  const tokens = await redeem(rp, callback.location, pending);
+  await expect(createResourceServer(one.url, app.clientId, two.url).verify(tokens.id_token!)).resolves.toMatchObject({ sub: ada.user.id, nonce: pending.nonce });
+});
+
+test('an authorization code redeemed through one instance cannot be redeemed again through the other', async () => {
+  const ada = await givenPerson(one.core);
+  const app = await givenApplication(one.core, { type: 'web' });
+  const pending = await authorizationRequest(await relyingParty(one.url, app));
+  const browser = new UserAgent(one.url);
+  const callback = await browser.signIn(await browser.open(pending.url), ada.email, ada.password);
+  if (callback.kind !== 'left') throw new Error(textOf(callback));
+  const redemption = {
+    grant_type: 'authorization_code',
+    client_id: app.clientId,
+    client_secret: app.clientSecret,
+    code: callback.location.searchParams.get('code'),
+    redirect_uri: CALLBACK,
+    code_verifier: pending.codeVerifier,
+  };
+
+  const first = await postJson(`${one.url}/oauth/token`, redemption);
+  expect(first.status).toBe(200);
+  expect(first.body.access_token).toEqual(expect.any(String));
+  const second = await postJson(`${two.url}/oauth/token`, redemption);
+  expect(second.status).toBe(400);
+  expect(second.body.error).toBe('invalid_grant');
 });

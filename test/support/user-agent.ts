@@ -8,9 +8,23 @@ export type Step =
   | { kind: 'left'; location: URL; status: number };
 
 export class UserAgent {
-  private readonly cookies = new Map<string, string>();
+  /** Every Set-Cookie header this browser received, in order. */
+  readonly setCookies: string[] = [];
 
-  constructor(private readonly origin: string) {}
+  constructor(
+    private readonly origin: string,
+    private readonly cookies: Map<string, string> = new Map(),
+    /** Headers sent with every request (e.g. what a TLS-terminating proxy adds). */
+    private readonly headers: Record<string, string> = {},
+  ) {}
+
+  /**
+   * The same browser talking to another origin on the same host (another instance behind a
+   * load balancer): cookies are per host, not per port, so it sends the ones it holds.
+   */
+  on(origin: string): UserAgent {
+    return new UserAgent(origin, this.cookies);
+  }
 
   async open(url: URL | string): Promise<Step> {
     return this.request(new URL(url), { method: 'GET' });
@@ -47,6 +61,7 @@ export class UserAgent {
         method,
         redirect: 'manual',
         headers: {
+          ...this.headers,
           ...(this.cookies.size ? { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') } : {}),
           ...(body !== undefined ? { 'content-type': init.contentType! } : {}),
         },
@@ -68,6 +83,7 @@ export class UserAgent {
   }
 
   private store(setCookies: string[]) {
+    this.setCookies.push(...setCookies);
     for (const header of setCookies) {
       const [pair, ...attributes] = header.split(';');
       const eq = pair!.indexOf('=');
