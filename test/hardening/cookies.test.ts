@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 
 import { CALLBACK, givenApplication, givenPerson, oidc } from '../support/people.js';
+import { startServerProcess } from '../support/server-process.js';
 import { createEnvironment, startTessera, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
 import { UserAgent, textOf } from '../support/user-agent.js';
 
@@ -83,14 +82,6 @@ describe('cookies of a login', () => {
   });
 });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-
 const getWithHeader = (port: number, size: number) =>
   new Promise<number>((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method: 'GET', path: '/healthz', headers: { 'x-padding': 'a'.repeat(size) } }, (res) => {
@@ -102,19 +93,9 @@ const getWithHeader = (port: number, size: number) =>
   });
 
 test('the real server refuses headers over 16 KiB with 431 (never a 500) and accepts ones just under', async () => {
-  const port = await freePort();
   const environment = await createEnvironment();
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...environment.env, PORT: String(port), LOG_LEVEL: 'info' };
-  const child = spawn(process.execPath, ['dist/src/main.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const { port, child } = await startServerProcess(environment);
   try {
-    const deadline = Date.now() + 45_000;
-    while (!output.includes('Tessera listening')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not start: ${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
     expect(await getWithHeader(port, 15 * 1024)).toBe(200);
     expect(await getWithHeader(port, 17 * 1024)).toBe(431);
     expect(await getWithHeader(port, 64 * 1024)).toBe(431);

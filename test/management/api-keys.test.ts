@@ -1,19 +1,8 @@
 import { parseApiKey } from '../../src/credentials/api-key-format.js';
 import { auditEventsOf, expireApiKey, givenCaller, givenOrganizationWithTeam, managementClient } from '../support/management.js';
-import { createEnvironment, startTessera, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
+import { startTessera, useTessera } from '../support/tessera.js';
 
-let environment: TestEnvironment;
-let server: RunningTessera;
-
-beforeAll(async () => {
-  environment = await createEnvironment();
-  server = await startTessera(environment);
-});
-
-afterAll(async () => {
-  await server.stop();
-  await environment.cleanup();
-});
+const server = useTessera();
 
 const UNAUTHORIZED = { error: 'unauthorized', message: 'Invalid or missing authentication token', status: 401 };
 
@@ -163,7 +152,7 @@ describe('a key stops working, and every refusal looks like an unknown key', () 
   });
 
   test('behind a trusted proxy, the forwarded address is the one checked', async () => {
-    const proxied = await startTessera(environment, { TRUSTED_PROXIES: '127.0.0.1' });
+    const proxied = await startTessera(server.environment, { TRUSTED_PROXIES: '127.0.0.1' });
     try {
       const { org, admin } = await givenOrganizationWithTeam(proxied);
       const office = await admin.api.post(`/organizations/${org.id}/api-keys`, { name: 'office only', expires_in_days: 30, allowed_ips: ['10.0.0.0/8'] });

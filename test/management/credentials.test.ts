@@ -1,20 +1,9 @@
 import { givenMachineCredential } from '../support/factories.js';
 import { auditEventsOf, givenOrganizationWithTeam, introspect, managementToken } from '../support/management.js';
 import { postJson } from '../support/oauth.js';
-import { createEnvironment, openSecondProcessCore, startTessera, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
+import { openSecondProcessCore, useTessera } from '../support/tessera.js';
 
-let environment: TestEnvironment;
-let server: RunningTessera;
-
-beforeAll(async () => {
-  environment = await createEnvironment();
-  server = await startTessera(environment);
-});
-
-afterAll(async () => {
-  await server.stop();
-  await environment.cleanup();
-});
+const server = useTessera();
 
 const tokenFor = (clientId: string, clientSecret: string, audience: string) =>
   postJson(`${server.url}/oauth/token`, { client_id: clientId, client_secret: clientSecret, audience, grant_type: 'client_credentials' });
@@ -161,7 +150,7 @@ describe('revocation is seen by introspection, on every instance', () => {
     expect((await introspect(server, { clientId: viewer.clientId, clientSecret: 'wrong' }, token)).status).toBe(401);
 
     // Another process (the CLI, another instance) revokes it: this instance hears it via NOTIFY.
-    const other = await openSecondProcessCore(environment);
+    const other = await openSecondProcessCore(server.environment);
     try {
       await other.clients.revoke(created.body.client_id as string, { actor: 'cli' });
     } finally {

@@ -1,20 +1,9 @@
 import { randomBytes } from 'node:crypto';
 
 import { auditEventsOf, givenOrganizationWithTeam } from '../support/management.js';
-import { createEnvironment, startTessera, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
+import { useTessera } from '../support/tessera.js';
 
-let environment: TestEnvironment;
-let server: RunningTessera;
-
-beforeAll(async () => {
-  environment = await createEnvironment();
-  server = await startTessera(environment);
-});
-
-afterAll(async () => {
-  await server.stop();
-  await environment.cleanup();
-});
+const server = useTessera();
 
 const givenUser = () =>
   server.core.users.create({ email: `ada-${randomBytes(4).toString('hex')}@example.com`, name: 'Ada', password: 'correct horse battery staple', actor: 'test' });

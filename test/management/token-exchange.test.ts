@@ -2,20 +2,9 @@ import { givenMachineCredential } from '../support/factories.js';
 import { exchangeApiKey, givenOrganizationWithTeam, introspect, managementClient } from '../support/management.js';
 import { decodeJwt } from '../support/oauth.js';
 import { createResourceServer } from '../support/resource-server.js';
-import { createEnvironment, startTessera, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
+import { useTessera } from '../support/tessera.js';
 
-let environment: TestEnvironment;
-let server: RunningTessera;
-
-beforeAll(async () => {
-  environment = await createEnvironment();
-  server = await startTessera(environment);
-});
-
-afterAll(async () => {
-  await server.stop();
-  await environment.cleanup();
-});
+const server = useTessera();
 
 describe('an API key at a resource server', () => {
   test('is exchanged (RFC 8693) for a short-lived JWT that jsonwebtoken + jwks-rsa verify, with the key\'s org and role', async () => {
