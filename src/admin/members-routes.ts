@@ -52,10 +52,19 @@ export function memberRoutes(router: Router, deps: { memberships: Memberships; u
   router.get(base, async (ctx) => {
     const principal = asAdmin(ctx, 'members:read');
     const query = parse(listQuery, ctx.query);
-    const rows = await memberships.listForOrg(principal.orgId, { limit: query.limit + 1, after: query.cursor });
+    const rows = await memberships.listMembersOfOrg(principal.orgId, { limit: query.limit + 1, after: query.cursor });
     const data = rows.slice(0, query.limit);
     reply(ctx, 200, page(memberView), {
-      data: await Promise.all(data.map(view)),
+      data: data.map((member) => ({
+        user_id: member.userId,
+        organization_id: member.orgId,
+        email: member.email,
+        name: member.name,
+        role: member.role,
+        status: member.status,
+        created_at: member.createdAt.toISOString(),
+        updated_at: member.updatedAt.toISOString(),
+      })),
       next_cursor: rows.length > query.limit ? data[data.length - 1]!.userId : null,
     });
   });

@@ -10,6 +10,7 @@ import {
   insertMembership,
   listMembershipsByOrg,
   listMembershipsByUser,
+  listMembersWithPeople,
   type GuardedMembershipChange,
   type MembershipRow,
 } from '../storage/repositories/memberships.js';
@@ -93,6 +94,16 @@ export function createMemberships(deps: { db: Db; audit: AuditLog; clock: Clock;
 
     async listForOrg(orgId: string, page: { limit: number; after?: string } = { limit: 100 }): Promise<Membership[]> {
       return (await listMembershipsByOrg(db, orgId, page)).map(toMembership);
+    },
+
+    /** A page of members with their email, name and status, for member lists. */
+    async listMembersOfOrg(orgId: string, page: { limit: number; after?: string }): Promise<Array<Membership & { email: string; name: string; status: 'active' | 'suspended' }>> {
+      return (await listMembersWithPeople(db, orgId, page)).map((row) => ({
+        ...toMembership(row),
+        email: row.email,
+        name: row.name,
+        status: row.suspended_at ? 'suspended' : 'active',
+      }));
     },
 
     /** Every organization the person belongs to, by name, with the organization's name. */

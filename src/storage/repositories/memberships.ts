@@ -21,6 +21,19 @@ export const listMembershipsByOrg = (db: Db, orgId: string, { limit, after }: { 
   return query.execute();
 };
 
+/** One page of an organization's members with who they are, in one query (no lookup per row). */
+export const listMembersWithPeople = (db: Db, orgId: string, { limit, after }: { limit: number; after?: string }) => {
+  let query = db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['memberships.org_id', 'memberships.user_id', 'memberships.role', 'memberships.created_at', 'memberships.updated_at', 'users.email', 'users.name', 'users.suspended_at'])
+    .where('memberships.org_id', '=', orgId)
+    .orderBy('memberships.user_id')
+    .limit(limit);
+  if (after) query = query.where('memberships.user_id', '>', after);
+  return query.execute();
+};
+
 /** A person's organizations with their names, for the organization choice page. */
 export const listMembershipsByUser = (db: Db, userId: string) =>
   db
