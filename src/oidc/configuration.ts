@@ -63,7 +63,7 @@ export function createConfiguration(deps: ConfigurationDeps): Configuration {
         },
       },
     },
-    async extraTokenClaims(_ctx, token) {
+    async extraTokenClaims(ctx, token) {
       // Machine credentials act for their organization with their role (DESIGN.md: claims).
       if (token.kind === 'ClientCredentials') {
         const client = await clients.find(token.clientId!).catch((error: unknown) => {
@@ -72,7 +72,7 @@ export function createConfiguration(deps: ConfigurationDeps): Configuration {
         if (client) return { org: client.orgId, role: client.role };
       }
       // People's tokens act for the organization their grant was given for, with their current role.
-      if (token.kind === 'AccessToken') return userTokenClaims(deps.people, token as never);
+      if (token.kind === 'AccessToken') return userTokenClaims(deps.people, token as never, ctx);
       return undefined;
     },
     formats: {
