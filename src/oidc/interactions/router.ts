@@ -225,5 +225,7 @@ export function createInteractionRouter(deps: InteractionDeps): Middleware {
     }
   }
 
-  return compose([showErrors, router.routes() as Middleware, router.allowedMethods() as Middleware]) as Middleware;
+  const pages = compose([showErrors, router.routes() as Middleware, router.allowedMethods() as Middleware]) as Middleware;
+  // Everything else (the token path above all) skips the router's matching entirely.
+  return (ctx, next) => (ctx.path.startsWith('/interaction/') ? pages(ctx, next) : next());
 }
