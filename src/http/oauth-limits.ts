@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 
-import { single, type Params } from '../oidc/request-params.js';
+import type { PresentedClient } from '../oidc/token-body.js';
 import type { BatchedBudget } from './batched-budget.js';
 import { rejectLimited, setRateLimitHeaders, type Limiter } from './rate-limit.js';
 
@@ -66,18 +66,4 @@ export function oauthRateLimit(paths: string[], limits: OAuthLimits) {
   };
 }
 
-function clientIdOf(ctx: Context): string | undefined {
-  const params = ctx.state.oauthParams as Params | undefined;
-  const fromBody = params ? single(params, 'client_id') : undefined;
-  if (fromBody) return fromBody;
-  const match = /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(ctx.get('authorization'));
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return undefined;
-  try {
-    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, '%20'));
-  } catch {
-    return undefined;
-  }
-}
+const clientIdOf = (ctx: Context) => (ctx.state.presentedClient as PresentedClient | undefined)?.clientId;

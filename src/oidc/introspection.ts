@@ -6,6 +6,7 @@ import type { ClientRecord, Clients } from '../credentials/clients.js';
 import { looksLikeJwt, type AccessTokenVerifier } from '../keys/access-tokens.js';
 import { digestsEqual } from '../shared/random.js';
 import { single, type Params } from './request-params.js';
+import type { PresentedClient } from './token-body.js';
 
 /**
  * RFC 7662 introspection for what oidc-provider cannot answer: it refuses to introspect JWT
@@ -25,7 +26,7 @@ export function createIntrospection(deps: { path: string; clients: Pick<Clients,
     const token = single(params, 'token');
     if (!token || !(looksLikeJwt(token) || looksLikeApiKey(token))) return next();
 
-    const caller = await authenticateCaller(ctx, params, deps.clients);
+    const caller = await authenticateCaller(ctx.state.presentedClient as PresentedClient | undefined, deps.clients);
     if (!caller) {
       ctx.status = 401;
       if (/^basic\s/i.test(ctx.get('authorization'))) ctx.set('WWW-Authenticate', 'Basic realm="tessera"');
@@ -62,22 +63,10 @@ async function inspectApiKey(token: string, caller: ClientRecord, apiKeys: ApiKe
   };
 }
 
-/** client_secret_post or client_secret_basic; the shim has already digested the secret. */
-async function authenticateCaller(ctx: Context, params: Params, clients: Pick<Clients, 'find'>): Promise<ClientRecord | undefined> {
-  let clientId = single(params, 'client_id');
-  let digest = single(params, 'client_secret');
-  const basic = /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(ctx.get('authorization'));
-  if (basic) {
-    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return undefined;
-    try {
-      clientId = decodeURIComponent(decoded.slice(0, colon));
-      digest = decodeURIComponent(decoded.slice(colon + 1));
-    } catch {
-      return undefined;
-    }
-  }
+/** client_secret_post or client_secret_basic, as the shim parsed and digested it. */
+async function authenticateCaller(presented: PresentedClient | undefined, clients: Pick<Clients, 'find'>): Promise<ClientRecord | undefined> {
+  const clientId = presented?.clientId;
+  const digest = presented?.secretDigest;
   if (!clientId || !digest || !/^[0-9a-f]{64}$/.test(digest)) return undefined;
   const client = await clients.find(clientId);
   if (!client || client.revokedAt || client.type !== 'm2m' || !client.secretDigest) return undefined;

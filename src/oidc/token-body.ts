@@ -7,6 +7,15 @@ import { BadRequestBody, parseFormParams, parseJsonParams, single, type Params }
 /** Client ids are printable ASCII; anything else cannot name a client and is refused early. */
 const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
 
+/**
+ * The client a request presents (form body or HTTP Basic), parsed once here and read from
+ * ctx.state by the rate limiter and introspection; `secretDigest` is what oidc-provider compares.
+ */
+export interface PresentedClient {
+  clientId: string;
+  secretDigest: string | undefined;
+}
+
 export interface TokenBodyOptions {
   clients: Clients;
   apis: ApiRegistry;
@@ -22,7 +31,8 @@ export interface TokenBodyOptions {
  *  2. refuses malformed, non-object, oversized or repeated input with 400 invalid_request;
  *  3. maps Auth0's `audience` to RFC 8707 `resource` and applies the default audience;
  *  4. replaces the presented client secret with its SHA-256 digest, because clients are
- *     registered with digests (the secret itself is never stored);
+ *     registered with digests (the secret itself is never stored), and records the presented
+ *     client on ctx.state.presentedClient for the steps after it;
  *  5. hands oidc-provider an ordinary form request.
  */
 export function createTokenBodyShim(options: TokenBodyOptions) {
@@ -31,9 +41,10 @@ export function createTokenBodyShim(options: TokenBodyOptions) {
   return async function tokenBodyShim(ctx: Context, next: Next) {
     if (ctx.method !== 'POST' || !paths.has(ctx.path)) return next();
     let params: Params;
+    const basic = parseBasic(ctx.get('authorization'));
     try {
       params = await readParams(ctx, options.bodyLimit);
-      checkClientIds(ctx, params);
+      checkClientIds(params, basic);
       if (ctx.path === options.tokenPath) await applyAudience(params, options);
     } catch (error) {
       if (!(error instanceof BadRequestBody)) throw error;
@@ -42,7 +53,7 @@ export function createTokenBodyShim(options: TokenBodyOptions) {
       ctx.body = { error: 'invalid_request', error_description: error.message };
       return;
     }
-    await digestSecrets(ctx, params, options.clients);
+    ctx.state.presentedClient = await digestSecrets(ctx, params, basic, options.clients);
     ctx.state.oauthParams = params;
 
     // oidc-provider reads the parsed object (ctx.req.body); it only needs the request to look
@@ -88,10 +99,9 @@ function readBody(ctx: Context, limit: number): Promise<Buffer[]> {
   });
 }
 
-function checkClientIds(ctx: Context, params: Params) {
+function checkClientIds(params: Params, basic: BasicCredentials | undefined) {
   const clientId = single(params, 'client_id');
   if (clientId !== undefined && !CLIENT_ID.test(clientId)) throw new BadRequestBody('client_id is malformed');
-  const basic = parseBasic(ctx.get('authorization'));
   if (basic && !CLIENT_ID.test(basic.clientId)) throw new BadRequestBody('client_id is malformed');
 }
 
@@ -116,20 +126,27 @@ async function applyAudience(params: Params, options: TokenBodyOptions) {
   }
 }
 
-async function digestSecrets(ctx: Context, params: Params, clients: Clients) {
-  const clientId = single(params, 'client_id');
-  const secret = single(params, 'client_secret');
-  if (clientId && secret) params.client_secret = await clients.digestForPresentedSecret(clientId, secret);
-  const basic = parseBasic(ctx.get('authorization'));
+async function digestSecrets(ctx: Context, params: Params, basic: BasicCredentials | undefined, clients: Clients): Promise<PresentedClient | undefined> {
   if (basic) {
     const digest = await clients.digestForPresentedSecret(basic.clientId, basic.secret);
     const encoded = `${encodeURIComponent(basic.clientId)}:${encodeURIComponent(digest)}`;
     ctx.req.headers.authorization = `Basic ${Buffer.from(encoded).toString('base64')}`;
+    return { clientId: basic.clientId, secretDigest: digest };
   }
+  const clientId = single(params, 'client_id');
+  if (!clientId) return undefined;
+  const secret = single(params, 'client_secret');
+  if (secret) params.client_secret = await clients.digestForPresentedSecret(clientId, secret);
+  return { clientId, secretDigest: secret ? single(params, 'client_secret') : undefined };
+}
+
+interface BasicCredentials {
+  clientId: string;
+  secret: string;
 }
 
 /** RFC 6749 §2.3.1: id and secret are form-encoded, then joined by a colon and base64-encoded. */
-function parseBasic(header: string): { clientId: string; secret: string } | undefined {
+function parseBasic(header: string): BasicCredentials | undefined {
   const match = /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
   if (!match) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
