@@ -1,18 +1,12 @@
-import { LOGOUT_URL, authorizationRequest, givenApplication, givenPerson, oidc, redeem, relyingParty } from '../support/people.js';
+import { LOGOUT_URL, authorizationRequest, givenPersonSignedIn, oidc, redeem } from '../support/people.js';
 import { useTessera } from '../support/tessera.js';
-import { UserAgent, textOf } from '../support/user-agent.js';
+import { textOf } from '../support/user-agent.js';
 
 const tessera = useTessera();
 
 async function signedIn() {
-  const ada = await givenPerson(tessera.core);
-  const app = await givenApplication(tessera.core);
-  const rp = await relyingParty(tessera.url, app);
-  const pending = await authorizationRequest(rp);
-  const browser = new UserAgent(tessera.url);
-  const callback = await browser.signIn(await browser.open(pending.url), ada.email, ada.password);
-  if (callback.kind !== 'left') throw new Error(textOf(callback));
-  return { ada, rp, browser, tokens: await redeem(rp, callback.location, pending) };
+  const { ada, rp, browser, pending, callback } = await givenPersonSignedIn(tessera);
+  return { ada, rp, browser, tokens: await redeem(rp, callback, pending) };
 }
 
 describe('RP-initiated logout (/oidc/logout)', () => {

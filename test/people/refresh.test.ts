@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 
 import { postForm, postJson } from '../support/oauth.js';
-import { authorizationRequest, givenApplication, givenPerson, redeem, relyingParty, oidc } from '../support/people.js';
+import { authorizationRequest, givenApplication, givenPerson, redeem, relyingParty, oidc , givenPersonSignedIn } from '../support/people.js';
 import { useTessera, type RunningTessera } from '../support/tessera.js';
 import { UserAgent, textOf } from '../support/user-agent.js';
 
@@ -72,14 +72,8 @@ describe('refresh tokens (seed 000, step 5)', () => {
   });
 
   test('without offline_access no refresh token is issued', async () => {
-    const ada = await givenPerson(tessera.core);
-    const app = await givenApplication(tessera.core);
-    const rp = await relyingParty(tessera.url, app);
-    const pending = await authorizationRequest(rp);
-    const browser = new UserAgent(tessera.url);
-    const step = await browser.signIn(await browser.open(pending.url), ada.email, ada.password);
-    if (step.kind !== 'left') throw new Error(textOf(step));
-    expect((await redeem(rp, step.location, pending)).refresh_token).toBeUndefined();
+    const { rp, pending, callback } = await givenPersonSignedIn(tessera);
+    expect((await redeem(rp, callback, pending)).refresh_token).toBeUndefined();
   });
 
   test('lifetime is the rolling REFRESH_TOKEN_TTL, capped by REFRESH_TOKEN_MAX_TTL', async () => {

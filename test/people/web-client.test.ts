@@ -1,5 +1,5 @@
 import { postJson } from '../support/oauth.js';
-import { CALLBACK, authorizationRequest, givenApiWithPermissions, givenApplication, givenPerson, oidc, redeem, relyingParty } from '../support/people.js';
+import { CALLBACK, authorizationRequest, givenApiWithPermissions, givenApplication, givenPerson, oidc, redeem, relyingParty , givenPersonSignedIn } from '../support/people.js';
 import { createResourceServer } from '../support/resource-server.js';
 import { useTessera } from '../support/tessera.js';
 import { UserAgent, textOf } from '../support/user-agent.js';
@@ -65,19 +65,13 @@ describe('a person signs in to a confidential web application (seed 000, steps 1
   });
 
   test('the seed\'s JSON token request works unchanged (client_secret in the body)', async () => {
-    const ada = await givenPerson(tessera.core);
-    const app = await givenApplication(tessera.core);
-    const rp = await relyingParty(tessera.url, app);
-    const pending = await authorizationRequest(rp);
-    const browser = new UserAgent(tessera.url);
-    const callback = await browser.signIn(await browser.open(pending.url), ada.email, ada.password);
-    if (callback.kind !== 'left') throw new Error(textOf(callback));
+    const { app, pending, callback } = await givenPersonSignedIn(tessera);
 
     const response = await postJson(`${tessera.url}/oauth/token`, {
       grant_type: 'authorization_code',
       client_id: app.clientId,
       client_secret: app.clientSecret,
-      code: callback.location.searchParams.get('code'),
+      code: callback.searchParams.get('code'),
       redirect_uri: CALLBACK,
       code_verifier: pending.codeVerifier,
     });

@@ -4,6 +4,8 @@ import * as oidc from 'openid-client';
 
 import type { Core } from '../../src/core.js';
 import type { Role } from '../../src/orgs/roles.js';
+import type { RunningTessera } from './tessera.js';
+import { UserAgent, textOf } from './user-agent.js';
 
 const unique = () => randomBytes(4).toString('hex');
 
@@ -86,3 +88,19 @@ export function redeem(config: oidc.Configuration, callback: URL, pending: Pendi
 }
 
 export { oidc };
+
+/**
+ * The common first act of a sign-in story: a person, a confidential web application, the
+ * authorization request, and the login page filled in by a browser-like agent. Returns the
+ * callback the person landed on, not yet redeemed.
+ */
+export async function givenPersonSignedIn(tessera: RunningTessera) {
+  const ada = await givenPerson(tessera.core);
+  const app = await givenApplication(tessera.core);
+  const rp = await relyingParty(tessera.url, app);
+  const pending = await authorizationRequest(rp);
+  const browser = new UserAgent(tessera.url);
+  const step = await browser.signIn(await browser.open(pending.url), ada.email, ada.password);
+  if (step.kind !== 'left') throw new Error(textOf(step));
+  return { ada, app, rp, pending, browser, callback: step.location };
+}
