@@ -84,6 +84,23 @@ export function memory(pid) {
   }
 }
 
+/**
+ * CPU seconds (user + system, all threads — the signing pool included) a process has used.
+ * Per request, this is steadier than requests/s on a shared VM: another tenant's burst slows
+ * the clock, not the work each request needs.
+ */
+export function cpuSeconds(pid) {
+  try {
+    // Fields after the command name (which may contain spaces): utime is the 12th, stime the 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const median = (values) => {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);

@@ -9,7 +9,7 @@ import { cpus, hostname, totalmem } from 'node:os';
 import { exportJWK, generateKeyPair } from 'jose';
 
 import { probeApiKeyIntrospection, probeLogin } from './features.js';
-import { decodeJwt, median, memory, NODE, pinning, runJson, runLoad, startServer } from './lib.js';
+import { cpuSeconds, decodeJwt, median, memory, NODE, pinning, runJson, runLoad, startServer } from './lib.js';
 import { AUDIENCE, SCOPES, startTessera } from './tessera.js';
 
 const num = (name, fallback) => Number(process.env[name] ?? fallback);
@@ -98,7 +98,9 @@ try {
       for (const name of order) {
         log(`${scenario.id} round ${round + 1}/${ROUNDS}: ${name}`);
         const sampler = setInterval(() => (peaks[name] = Math.max(peaks[name], memory(servers[name].pid).rssMb)), 250);
+        const cpuBefore = cpuSeconds(servers[name].pid);
         const result = await runLoad({ ...scenario.spec(servers[name]), connections, seconds }, scenario.worker);
+        result.cpuMsPerRequest = ((cpuSeconds(servers[name].pid) - cpuBefore) * 1000) / result.total;
         clearInterval(sampler);
         hwm[name] = Math.max(hwm[name], memory(servers[name].pid).peakMb);
         if (!servers[name].alive()) throw new Error(`${name} died during ${scenario.id} (its output is above)`);
@@ -110,7 +112,7 @@ try {
       ...Object.fromEntries(
         Object.entries(rounds).map(([name, list]) => [
           name,
-          { rps: median(list.map((r) => r.rps)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), non2xx: list.reduce((n, r) => n + r.non2xx + r.errors, 0), rounds: list },
+          { rps: median(list.map((r) => r.rps)), cpuMs: median(list.map((r) => r.cpuMsPerRequest)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), non2xx: list.reduce((n, r) => n + r.non2xx + r.errors, 0), rounds: list },
         ]),
       ),
     };
@@ -151,7 +153,7 @@ target('Tessera peak RSS (MB)', results.rss.tessera?.peakMb, '< 250', (v) => v <
 if (results.soak) target('RSS growth 2→4 min (MB)', results.soak.rssAt4minMb - results.soak.rssAt2minMb, '≈ 0 (≤ 5)', (v) => v <= 5);
 
 const f = (v, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
-const rows = [['scenario', 'Tessera rps', 'p50 ms', 'p99 ms', 'baseline rps', 'p50', 'p99', 'peer rps', 'p50', 'p99', 'T÷base', 'T÷peer', 'T÷sign']];
+const rows = [['scenario', 'Tessera rps', 'p50 ms', 'p99 ms', 'baseline rps', 'p50', 'p99', 'peer rps', 'p50', 'p99', 'T÷base', 'T÷peer', 'T÷sign', 'CPU ms/req T / base']];
 for (const id of ['cc_form', 'cc_json', 'jwks', 'introspect_apikey', 'refresh', 'login']) {
   const r = s[id];
   if (!r) continue;
@@ -162,7 +164,8 @@ for (const id of ['cc_form', 'cc_json', 'jwks', 'introspect_apikey', 'refresh', 
   const t = r.tessera, b = r.baseline, p = r.peer;
   const flag = (x) => (x && x.non2xx > 0 ? `${f(x.rps)}!` : f(x?.rps));
   rows.push([r.label, flag(t), f(t?.p50, 1), f(t?.p99, 1), flag(b), f(b?.p50, 1), f(b?.p99, 1), flag(p), f(p?.p50, 1), f(p?.p99, 1),
-    f(ratio(t?.rps, b?.rps), 2), f(ratio(t?.rps, p?.rps), 2), r.label.startsWith('client_credentials') ? f(ratio(t?.rps, sign), 2) : '']);
+    f(ratio(t?.rps, b?.rps), 2), f(ratio(t?.rps, p?.rps), 2), r.label.startsWith('client_credentials') ? f(ratio(t?.rps, sign), 2) : '',
+    b ? `${f(t?.cpuMs, 2)} / ${f(b?.cpuMs, 2)}` : f(t?.cpuMs, 2)]);
 }
 rows.push(['RS256 sign limit (1 core)', `${f(sign)} node:crypto / ${f(results.signLimit.jose)} jose`]);
 rows.push(['peak RSS MB (VmHWM)', f(results.rss.tessera?.peakMb), '', '', f(results.rss.baseline?.peakMb), '', '', f(results.rss.peer?.peakMb)]);

@@ -135,6 +135,7 @@ export async function createTessera(config: Config, options: { logger: Logger; c
         loginFailures: limiter('login-failures', { points: config.RATE_LIMIT_LOGIN_FAILURES, duration: 900 }),
       }),
     ],
+    oauthPaths,
     beforeProvider: [
       createTokenBodyShim({
         clients,

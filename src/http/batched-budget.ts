@@ -10,6 +10,8 @@ import type { Limiter, LimitState } from './rate-limit.js';
 export function createBatchedBudget(limiter: Limiter, options: { syncMs: number }) {
   const known = new Map<string, { state: LimitState; at: number }>();
   const pending = new Map<string, number>();
+  /** One shared re-read per key at a time, however many requests find the state stale. */
+  const reading = new Map<string, Promise<{ state: LimitState; at: number }>>();
   const full = (): LimitState => ({ limited: false, limit: limiter.spec.points, remaining: limiter.spec.points, resetInSeconds: limiter.spec.duration, window: limiter.spec.duration });
 
   const timer = setInterval(() => void sync(), options.syncMs);
@@ -32,6 +34,22 @@ export function createBatchedBudget(limiter: Limiter, options: { syncMs: number 
     for (const [key, entry] of known) if (now - entry.at > limiter.spec.duration * 1000) known.delete(key);
   }
 
+  function reread(key: string) {
+    let read = reading.get(key);
+    if (!read) {
+      read = limiter
+        .peek(key)
+        .then((state) => {
+          const entry = { state: state ?? full(), at: Date.now() };
+          known.set(key, entry);
+          return entry;
+        })
+        .finally(() => reading.delete(key));
+      reading.set(key, read);
+    }
+    return read;
+  }
+
   const withPending = (key: string, state: LimitState): LimitState => {
     const remaining = state.remaining - (pending.get(key) ?? 0);
     return { ...state, remaining: Math.max(0, remaining), limited: state.limited || remaining <= 0 };
@@ -40,11 +58,11 @@ export function createBatchedBudget(limiter: Limiter, options: { syncMs: number 
   return {
     /** The budget left for `key`, counting uses not yet synced; `limited` when none is left. */
     async check(key: string): Promise<LimitState> {
-      let entry = known.get(key);
-      if (!entry || Date.now() - entry.at > options.syncMs) {
-        entry = { state: (await limiter.peek(key)) ?? full(), at: Date.now() };
-        known.set(key, entry);
-      }
+      const entry = known.get(key);
+      if (!entry) return withPending(key, (await reread(key)).state);
+      // A stale state is still a good answer for this request (the next sync corrects it within
+      // syncMs); the shared counter is re-read in the background, once, for the next ones.
+      if (Date.now() - entry.at > options.syncMs) reread(key).catch(() => {});
       return withPending(key, entry.state);
     },
     /** Records one use; returns the budget left after it. */

@@ -46,7 +46,7 @@ export function clientIp(trusted: Range[]) {
     }
     return known;
   };
-  return async function resolveClientIp(ctx: Context, next: Next) {
+  return function resolveClientIp(ctx: Context, next: Next) {
     const peer = ctx.req.socket.remoteAddress ?? '';
     if (trusted.length === 0) {
       ctx.request.ip = normalisePeer(peer);
@@ -67,6 +67,6 @@ export function clientIp(trusted: Range[]) {
       ip = peer;
     }
     ctx.request.ip = ip;
-    await next();
+    return next();
   };
 }

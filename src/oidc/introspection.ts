@@ -20,12 +20,15 @@ import type { PresentedClient } from './token-body.js';
  *  4. anything of another organization than the caller's is `active: false`, like unknown ones.
  */
 export function createIntrospection(deps: { path: string; clients: Pick<Clients, 'find'>; apiKeys: ApiKeys; verifier: AccessTokenVerifier }) {
-  return async function introspect(ctx: Context, next: Next) {
+  // Not async: on the token path it only passes the request on, and should not add a promise.
+  return function introspect(ctx: Context, next: Next) {
     if (ctx.method !== 'POST' || ctx.path !== deps.path) return next();
-    const params = (ctx.state.oauthParams ?? {}) as Params;
-    const token = single(params, 'token');
+    const token = single((ctx.state.oauthParams ?? {}) as Params, 'token');
     if (!token || !(looksLikeJwt(token) || looksLikeApiKey(token))) return next();
+    return answer(ctx, token);
+  };
 
+  async function answer(ctx: Context, token: string) {
     const caller = await authenticateCaller(ctx.state.presentedClient as PresentedClient | undefined, deps.clients);
     if (!caller) {
       ctx.status = 401;
@@ -36,7 +39,7 @@ export function createIntrospection(deps: { path: string; clients: Pick<Clients,
     }
     ctx.set('Cache-Control', 'no-store');
     ctx.body = looksLikeApiKey(token) ? await inspectApiKey(token, caller, deps.apiKeys, ctx.ip) : await inspectJwt(token, caller, deps.verifier);
-  };
+  }
 }
 
 async function inspectJwt(token: string, caller: ClientRecord, verifier: AccessTokenVerifier) {

@@ -107,10 +107,15 @@ export function createTokenExchange(deps: {
     };
   }
 
-  return async function tokenExchange(ctx: Context, next: Next) {
+  // Not async: every other grant only passes through here, and should not pay for a promise.
+  return function tokenExchange(ctx: Context, next: Next) {
     if (ctx.method !== 'POST' || ctx.path !== deps.path) return next();
     const params = (ctx.state.oauthParams ?? {}) as Params;
     if (single(params, 'grant_type') !== TOKEN_EXCHANGE_GRANT) return next();
+    return answer(ctx, params);
+  };
+
+  async function answer(ctx: Context, params: Params) {
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Pragma', 'no-cache');
     try {
@@ -121,5 +126,5 @@ export function createTokenExchange(deps: {
       ctx.status = 400;
       ctx.body = { error: error.code, error_description: error.message };
     }
-  };
+  }
 }
