@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build stage: install everything, compile TypeScript.
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund --ignore-scripts
@@ -9,7 +9,7 @@ COPY src ./src
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
 
 # Runtime stage: compiled code and production dependencies only, as an unprivileged user.
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=3000 DATA_DIR=/var/lib/tessera/data KEYS_DIR=/var/lib/tessera/keys
 WORKDIR /app
 RUN groupadd --system tessera && useradd --system --gid tessera --home /var/lib/tessera tessera \
