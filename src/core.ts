@@ -38,7 +38,7 @@ export async function openCore(config: Config, options: { logger: Logger; clock?
     const organizations = createOrganizations({ db: storage.db, audit, clock });
     const users = createUsers({ db: storage.db, audit, clock, changes });
     const memberships = createMemberships({ db: storage.db, audit, clock, changes });
-    const permissions = createPermissions({ db: storage.db });
+    const permissions = createPermissions({ db: storage.db, changes });
     const clients = createClients({
       db: storage.db,
       audit,

@@ -4,7 +4,7 @@ import type { Limiter, LimitState } from './rate-limit.js';
  * A per-key budget for the hot path (token requests per client). Instead of a Redis round trip
  * per request, each instance counts uses locally and adds them to the shared counter every
  * `syncMs`, re-reading the shared state at the same pace. The limit stays global across
- * instances, enforced within `syncMs` (100 ms: a few requests of slack at high rates), while a
+ * instances, enforced within 2 × `syncMs` (100 ms: a few requests of slack at high rates), while a
  * busy client costs about 20 Redis commands a second instead of one per request.
  */
 export function createBatchedBudget(limiter: Limiter, options: { syncMs: number }) {
@@ -59,11 +59,16 @@ export function createBatchedBudget(limiter: Limiter, options: { syncMs: number 
     /** The budget left for `key`, counting uses not yet synced; `limited` when none is left. */
     async check(key: string): Promise<LimitState> {
       const entry = known.get(key);
-      if (!entry) return withPending(key, (await reread(key)).state);
-      // A stale state is still a good answer for this request (the next sync corrects it within
-      // syncMs); the shared counter is re-read in the background, once, for the next ones.
-      if (Date.now() - entry.at > options.syncMs) reread(key).catch(() => {});
-      return withPending(key, entry.state);
+      const age = entry ? Date.now() - entry.at : Infinity;
+      if (age <= options.syncMs) return withPending(key, entry!.state);
+      // Just stale (a busy key between two syncs): still a good answer for this request, and the
+      // shared counter is re-read in the background, once, for the next ones. Older: wait for
+      // that one re-read, so a key used now and then on several instances sees the others' uses.
+      if (age <= 2 * options.syncMs) {
+        reread(key).catch(() => {});
+        return withPending(key, entry!.state);
+      }
+      return withPending(key, (await reread(key)).state);
     },
     /** Records one use; returns the budget left after it. */
     charge(key: string): LimitState {

@@ -2,9 +2,8 @@ import type { Account, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 
 import type { Memberships } from '../orgs/memberships.js';
 import type { Permissions } from '../orgs/permissions.js';
-import type { Role } from '../orgs/roles.js';
 import type { Users } from '../orgs/users.js';
-import type { GrantOrganizations } from './grant-organizations.js';
+import type { GrantActor, GrantOrganizations } from './grant-organizations.js';
 import { toOidcError } from './outage.js';
 
 export interface AccountDeps {
@@ -21,35 +20,34 @@ export const CLAIMS = {
   profile: ['name'],
 };
 
-type Acting = { org: string; role: Role } | null | undefined;
+type Acting = GrantActor['acting'];
+type Actor = { user: GrantActor['user'] | undefined; acting: Acting };
 
 /**
- * One token request asks "who does this grant act as" two or three times (findAccount, the
- * access token's claims, the ID token's); the answer cannot change within a request, so it is
+ * One token request asks "who is this and what do they act as" two or three times (findAccount,
+ * the access token's claims, the ID token's); the answer cannot change within a request, so it
+ * is read once — one query joining the person, the grant's organization and the membership —
  * kept for the request (keyed by its context) and read afresh by the next one.
  */
-const perRequest = new WeakMap<object, Map<string, Promise<Acting>>>();
+const perRequest = new WeakMap<object, Map<string, Promise<Actor>>>();
 
-function actingAs(deps: AccountDeps, grantId: string | undefined, userId: string, ctx?: object): Promise<Acting> {
-  if (!ctx) return lookUpActing(deps, grantId, userId);
+function actorOf(deps: AccountDeps, grantId: string | undefined, userId: string, ctx?: object): Promise<Actor> {
+  if (!ctx) return lookUpActor(deps, grantId, userId);
   let memo = perRequest.get(ctx);
   if (!memo) perRequest.set(ctx, (memo = new Map()));
   const key = `${grantId ?? ''}:${userId}`;
-  let acting = memo.get(key);
-  if (!acting) {
-    acting = lookUpActing(deps, grantId, userId);
-    memo.set(key, acting);
+  let actor = memo.get(key);
+  if (!actor) {
+    actor = lookUpActor(deps, grantId, userId);
+    memo.set(key, actor);
   }
-  return acting;
+  return actor;
 }
 
-/** The organization a grant acts for and the person's current role there; null when they left it. */
-async function lookUpActing(deps: AccountDeps, grantId: string | undefined, userId: string): Promise<Acting> {
-  if (!grantId) return undefined;
-  const orgId = await deps.grantOrganizations.find(grantId);
-  if (!orgId) return undefined;
-  const membership = await deps.memberships.find(orgId, userId);
-  return membership ? { org: orgId, role: membership.role } : null;
+async function lookUpActor(deps: AccountDeps, grantId: string | undefined, userId: string): Promise<Actor> {
+  if (!grantId) return { user: await deps.users.find(userId), acting: undefined };
+  const actor = await deps.grantOrganizations.actor(grantId, userId);
+  return actor ?? { user: undefined, acting: undefined };
 }
 
 /**
@@ -60,9 +58,8 @@ async function lookUpActing(deps: AccountDeps, grantId: string | undefined, user
 export function createFindAccount(deps: AccountDeps): FindAccount {
   return async (ctx: KoaContextWithOIDC, sub: string, token?: { grantId?: string }): Promise<Account | undefined> => {
     try {
-      const user = await deps.users.find(sub);
+      const { user, acting } = await actorOf(deps, token?.grantId, sub, ctx);
       if (!user || user.status !== 'active') return undefined;
-      const acting = await actingAs(deps, token?.grantId, sub, ctx);
       if (acting === null) return undefined;
       return {
         accountId: user.id,
@@ -84,7 +81,7 @@ export function createFindAccount(deps: AccountDeps): FindAccount {
 export async function userTokenClaims(deps: AccountDeps, token: { accountId?: string; grantId?: string; aud?: string | string[] }, ctx?: object) {
   if (!token.accountId) return undefined;
   try {
-    const acting = await actingAs(deps, token.grantId, token.accountId, ctx);
+    const { acting } = await actorOf(deps, token.grantId, token.accountId, ctx);
     if (!acting) return undefined;
     const audience = Array.isArray(token.aud) ? token.aud[0] : token.aud;
     const permissions = audience ? await deps.permissions.forApi(audience, acting.role) : undefined;

@@ -1,6 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../storage/db.js';
-import { findGrantOrganization, upsertGrantOrganization } from '../storage/repositories/grant-organizations.js';
+import type { Role } from '../orgs/roles.js';
+import { findGrantActor, findGrantOrganization, upsertGrantOrganization } from '../storage/repositories/grant-organizations.js';
 
 /**
  * The organization a grant acts for. oidc-provider's Grant keeps only its own fields, so the
@@ -17,7 +18,22 @@ export function createGrantOrganizations(deps: { db: Db; clock: Clock; ttlSecond
     async find(grantId: string): Promise<string | undefined> {
       return (await findGrantOrganization(db, grantId, clock.now()))?.org_id;
     },
+    /** The person behind a grant and what they act as, read together (one query per token request). */
+    async actor(grantId: string, userId: string): Promise<GrantActor | undefined> {
+      const row = await findGrantActor(db, grantId, userId, clock.now());
+      if (!row) return undefined;
+      return {
+        user: { id: row.id, email: row.email, name: row.name, emailVerified: row.email_verified, status: row.suspended_at ? 'suspended' : 'active' },
+        acting: row.org_id ? (row.role ? { org: row.org_id, role: row.role as Role } : null) : undefined,
+      };
+    },
   };
 }
 
 export type GrantOrganizations = ReturnType<typeof createGrantOrganizations>;
+
+export interface GrantActor {
+  user: { id: string; email: string; name: string; emailVerified: boolean; status: 'active' | 'suspended' };
+  /** The organization and current role; undefined when the grant has none, null when they left it. */
+  acting: { org: string; role: Role } | null | undefined;
+}

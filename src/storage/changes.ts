@@ -3,7 +3,7 @@ import { notify, type Storage } from './db.js';
 /** One channel for every cache-invalidating change; payloads are `<topic>:<id>`, never secrets. */
 const CHANNEL = 'tessera_changes';
 
-export type ChangeTopic = 'client' | 'api' | 'signing_key' | 'api_key' | 'user';
+export type ChangeTopic = 'client' | 'api' | 'signing_key' | 'api_key' | 'user' | 'permission';
 
 export interface ChangeFeed {
   /** Tells every instance (this one included) that `id` changed. */

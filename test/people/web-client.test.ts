@@ -1,7 +1,7 @@
 import { postJson } from '../support/oauth.js';
 import { CALLBACK, authorizationRequest, givenApiWithPermissions, givenApplication, givenPerson, oidc, redeem, relyingParty , givenPersonSignedIn } from '../support/people.js';
 import { createResourceServer } from '../support/resource-server.js';
-import { useTessera } from '../support/tessera.js';
+import { openSecondProcessCore, usingPostgres, useTessera } from '../support/tessera.js';
 import { UserAgent, textOf } from '../support/user-agent.js';
 
 const tessera = useTessera();
@@ -62,6 +62,40 @@ describe('a person signs in to a confidential web application (seed 000, steps 1
     expect(claims).toMatchObject({ sub: ada.user.id, client_id: app.clientId, org: ada.org.id, role: 'editor', aud: api.identifier });
     // Editors may read, create and approve requirements but not invite users (seed 000's matrix).
     expect(claims.permissions).toEqual(['requirements:approve', 'requirements:create', 'requirements:read']);
+  });
+
+  test('a permission granted to a role later is in the next refreshed access token, whichever process granted it', async () => {
+    const grace = await givenPerson(tessera.core, { roles: ['viewer'] });
+    const api = await givenApiWithPermissions(tessera.core);
+    const app = await givenApplication(tessera.core);
+    const rp = await relyingParty(tessera.url, app);
+    const pending = await authorizationRequest(rp, { audience: api.identifier, scope: 'openid offline_access' });
+    const browser = new UserAgent(tessera.url);
+    const callback = await browser.signIn(await browser.open(pending.url), grace.email, grace.password);
+    if (callback.kind !== 'left') throw new Error(textOf(callback));
+    let tokens = await redeem(rp, callback.location, pending);
+    const resourceServer = createResourceServer(tessera.url, api.identifier);
+    expect((await resourceServer.verify(tokens.access_token)).permissions).toEqual(['requirements:read']);
+
+    // An administrator lets viewers create requirements: from the CLI (another process) on
+    // Postgres; on the embedded database a socket client's NOTIFY does not reach the server's
+    // listener, so there the change is made in the server's process.
+    const granter = usingPostgres ? await openSecondProcessCore(tessera.environment) : tessera.core;
+    try {
+      await granter.permissions.grantToRoles('requirements:create', ['viewer']);
+    } finally {
+      if (granter !== tessera.core) await granter.close();
+    }
+
+    // The server hears of it through the change feed (asynchronously, within moments).
+    let permissions: unknown;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      tokens = await oidc.refreshTokenGrant(rp, tokens.refresh_token!);
+      permissions = (await resourceServer.verify(tokens.access_token)).permissions;
+      if (Array.isArray(permissions) && permissions.length > 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(permissions).toEqual(['requirements:create', 'requirements:read']);
   });
 
   test('the seed\'s JSON token request works unchanged (client_secret in the body)', async () => {

@@ -17,3 +17,16 @@ export const findGrantOrganization = (db: Db, grantId: string, now: Date) =>
 
 export const deleteGrantOrganizationsForUser = (db: Db, userId: string) =>
   db.deleteFrom('grant_organizations').where('user_id', '=', userId).execute();
+
+/**
+ * Who a grant acts as, in one round trip for the refresh path: the person, the organization the
+ * grant was given for (null when none or expired) and their role there now (null when they left).
+ */
+export const findGrantActor = (db: Db, grantId: string, userId: string, now: Date) =>
+  db
+    .selectFrom('users')
+    .leftJoin('grant_organizations as g', (join) => join.on('g.grant_id', '=', grantId).on('g.expires_at', '>', now))
+    .leftJoin('memberships as m', (join) => join.onRef('m.org_id', '=', 'g.org_id').onRef('m.user_id', '=', 'users.id'))
+    .select(['users.id', 'users.email', 'users.name', 'users.email_verified', 'users.suspended_at', 'g.org_id', 'm.role'])
+    .where('users.id', '=', userId)
+    .executeTakeFirst();
