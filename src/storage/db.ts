@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 
 import type { Config } from '../config/load.js';
@@ -164,3 +164,11 @@ export function isConnectionError(error: unknown): boolean {
 
 export const notify = (db: Db, channel: string, payload: string) =>
   sql`select pg_notify(${channel}, ${payload})`.execute(db);
+
+/**
+ * Runs a statement written as SQL text. For the few statements every refresh runs, kysely's
+ * builder cost more main-thread time than the round trip itself (profiled: ≈ 1 ms of a 5 ms
+ * refresh went to building and compiling queries); these skip it and only bind parameters.
+ */
+export const runStatement = <Row>(db: Db, text: string, parameters: readonly unknown[]) =>
+  db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]));

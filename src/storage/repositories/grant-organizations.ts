@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import { runStatement, type Db } from '../db.js';
 
 export const upsertGrantOrganization = (db: Db, row: { grant_id: string; user_id: string; org_id: string; expires_at: Date }) =>
   db
@@ -22,11 +22,22 @@ export const deleteGrantOrganizationsForUser = (db: Db, userId: string) =>
  * Who a grant acts as, in one round trip for the refresh path: the person, the organization the
  * grant was given for (null when none or expired) and their role there now (null when they left).
  */
-export const findGrantActor = (db: Db, grantId: string, userId: string, now: Date) =>
-  db
-    .selectFrom('users')
-    .leftJoin('grant_organizations as g', (join) => join.on('g.grant_id', '=', grantId).on('g.expires_at', '>', now))
-    .leftJoin('memberships as m', (join) => join.onRef('m.org_id', '=', 'g.org_id').onRef('m.user_id', '=', 'users.id'))
-    .select(['users.id', 'users.email', 'users.name', 'users.email_verified', 'users.suspended_at', 'g.org_id', 'm.role'])
-    .where('users.id', '=', userId)
-    .executeTakeFirst();
+export const findGrantActor = async (db: Db, grantId: string, userId: string, now: Date) =>
+  (await runStatement<GrantActorRow>(db, FIND_GRANT_ACTOR, [grantId, now, userId])).rows[0];
+
+// Run on every refresh: plain SQL (see runStatement).
+const FIND_GRANT_ACTOR = `select users.id, users.email, users.name, users.email_verified, users.suspended_at, g.org_id, m.role
+  from users
+  left join grant_organizations as g on g.grant_id = $1 and g.expires_at > $2
+  left join memberships as m on m.org_id = g.org_id and m.user_id = users.id
+  where users.id = $3`;
+
+interface GrantActorRow {
+  id: string;
+  email: string;
+  name: string;
+  email_verified: boolean;
+  suspended_at: Date | null;
+  org_id: string | null;
+  role: string | null;
+}

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import type { Db } from '../db.js';
+import { runStatement, type Db } from '../db.js';
 
 export interface PayloadRow {
   model: string;
@@ -12,39 +12,32 @@ export interface PayloadRow {
   expiresAt?: Date;
 }
 
+// Grants and refresh tokens are read, consumed and written on every refresh: plain SQL (see runStatement).
+const UPSERT = `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at)
+  values ($1, $2, $3, $4, $5, $6, $7)
+  on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+    uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`;
+const FIND = `select payload, consumed_at from oidc_payloads
+  where model = $1 and id = $2 and (expires_at is null or expires_at > $3)`;
+const CONSUME = 'update oidc_payloads set consumed_at = $3 where model = $1 and id = $2 and consumed_at is null';
+
+type StoredPayload = { payload: Record<string, unknown>; consumed_at: Date | null };
+
 export const upsertPayload = (db: Db, row: PayloadRow) =>
-  db
-    .insertInto('oidc_payloads')
-    .values({
-      model: row.model,
-      id: row.id,
-      payload: JSON.stringify(row.payload),
-      grant_id: row.grantId ?? null,
-      uid: row.uid ?? null,
-      user_code: row.userCode ?? null,
-      expires_at: row.expiresAt ?? null,
-    })
-    .onConflict((oc) =>
-      oc.columns(['model', 'id']).doUpdateSet((eb) => ({
-        payload: eb.ref('excluded.payload'),
-        grant_id: eb.ref('excluded.grant_id'),
-        uid: eb.ref('excluded.uid'),
-        user_code: eb.ref('excluded.user_code'),
-        expires_at: eb.ref('excluded.expires_at'),
-      })),
-    )
-    .execute();
+  runStatement(db, UPSERT, [
+    row.model,
+    row.id,
+    JSON.stringify(row.payload),
+    row.grantId ?? null,
+    row.uid ?? null,
+    row.userCode ?? null,
+    row.expiresAt ?? null,
+  ]);
 
 const live = (now: Date) => sql<boolean>`(expires_at is null or expires_at > ${now})`;
 
-export const findPayload = (db: Db, model: string, id: string, now: Date) =>
-  db
-    .selectFrom('oidc_payloads')
-    .select(['payload', 'consumed_at'])
-    .where('model', '=', model)
-    .where('id', '=', id)
-    .where(live(now))
-    .executeTakeFirst();
+export const findPayload = async (db: Db, model: string, id: string, now: Date): Promise<StoredPayload | undefined> =>
+  (await runStatement<StoredPayload>(db, FIND, [model, id, now])).rows[0];
 
 export const findPayloadBy = (db: Db, model: string, column: 'uid' | 'user_code', value: string, now: Date) =>
   db
@@ -56,16 +49,8 @@ export const findPayloadBy = (db: Db, model: string, column: 'uid' | 'user_code'
     .executeTakeFirst();
 
 /** Marks consumed only if nobody did before; the row count says who won a race. */
-export const consumePayload = async (db: Db, model: string, id: string, at: Date) => {
-  const result = await db
-    .updateTable('oidc_payloads')
-    .set({ consumed_at: at })
-    .where('model', '=', model)
-    .where('id', '=', id)
-    .where('consumed_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-};
+export const consumePayload = async (db: Db, model: string, id: string, at: Date) =>
+  (await runStatement(db, CONSUME, [model, id, at])).numAffectedRows === 1n;
 
 export const destroyPayload = (db: Db, model: string, id: string) =>
   db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', id).execute();
