@@ -59,14 +59,16 @@ export function createBatchedBudget(limiter: Limiter, options: { syncMs: number 
     /** The budget left for `key`, counting uses not yet synced; `limited` when none is left. */
     async check(key: string): Promise<LimitState> {
       const entry = known.get(key);
-      const age = entry ? Date.now() - entry.at : Infinity;
-      if (age <= options.syncMs) return withPending(key, entry!.state);
-      // Just stale (a busy key between two syncs): still a good answer for this request, and the
-      // shared counter is re-read in the background, once, for the next ones. Older: wait for
-      // that one re-read, so a key used now and then on several instances sees the others' uses.
-      if (age <= 2 * options.syncMs) {
-        reread(key).catch(() => {});
-        return withPending(key, entry!.state);
+      if (entry) {
+        const age = Date.now() - entry.at;
+        if (age <= options.syncMs) return withPending(key, entry.state);
+        // Just stale (a busy key between two syncs): still a good answer for this request, and the
+        // shared counter is re-read in the background, once, for the next ones. Older: wait for
+        // that one re-read, so a key used now and then on several instances sees the others' uses.
+        if (age <= 2 * options.syncMs) {
+          reread(key).catch(() => {});
+          return withPending(key, entry.state);
+        }
       }
       return withPending(key, (await reread(key)).state);
     },

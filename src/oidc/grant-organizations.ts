@@ -1,6 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../storage/db.js';
 import type { Role } from '../orgs/roles.js';
+import { toUser, type User } from '../orgs/users.js';
 import { findGrantActor, findGrantOrganization, upsertGrantOrganization } from '../storage/repositories/grant-organizations.js';
 
 /**
@@ -23,7 +24,7 @@ export function createGrantOrganizations(deps: { db: Db; clock: Clock; ttlSecond
       const row = await findGrantActor(db, grantId, userId, clock.now());
       if (!row) return undefined;
       return {
-        user: { id: row.id, email: row.email, name: row.name, emailVerified: row.email_verified, status: row.suspended_at ? 'suspended' : 'active' },
+        user: toUser(row),
         acting: row.org_id ? (row.role ? { org: row.org_id, role: row.role as Role } : null) : undefined,
       };
     },
@@ -33,7 +34,7 @@ export function createGrantOrganizations(deps: { db: Db; clock: Clock; ttlSecond
 export type GrantOrganizations = ReturnType<typeof createGrantOrganizations>;
 
 export interface GrantActor {
-  user: { id: string; email: string; name: string; emailVerified: boolean; status: 'active' | 'suspended' };
+  user: User;
   /** The organization and current role; undefined when the grant has none, null when they left it. */
   acting: { org: string; role: Role } | null | undefined;
 }

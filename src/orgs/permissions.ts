@@ -49,7 +49,9 @@ export function createPermissions(deps: { db: Db; changes: ChangeFeed }) {
       if (cache.size > 10_000) cache.clear();
       cache.set(key, { permissions, at: Date.now() });
       // A failed read is not an answer: the next request asks the database again.
-      permissions.catch(() => cache.delete(key));
+      permissions.catch(() => {
+        if (cache.get(key)?.permissions === permissions) cache.delete(key);
+      });
       return permissions;
     },
 

@@ -30,7 +30,10 @@ export interface NewUser {
   actor: string;
 }
 
-const toUser = (row: UserRow): User => ({
+/** What a User is made of: every column but the password hash (the token path reads no more). */
+export type UserFields = Pick<UserRow, 'id' | 'email' | 'name' | 'email_verified' | 'created_at' | 'suspended_at'>;
+
+export const toUser = (row: UserFields): User => ({
   id: row.id,
   email: row.email,
   name: row.name,

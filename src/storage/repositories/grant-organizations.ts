@@ -26,7 +26,7 @@ export const findGrantActor = async (db: Db, grantId: string, userId: string, no
   (await runStatement<GrantActorRow>(db, FIND_GRANT_ACTOR, [grantId, now, userId])).rows[0];
 
 // Run on every refresh: plain SQL (see runStatement).
-const FIND_GRANT_ACTOR = `select users.id, users.email, users.name, users.email_verified, users.suspended_at, g.org_id, m.role
+const FIND_GRANT_ACTOR = `select users.id, users.email, users.name, users.email_verified, users.created_at, users.suspended_at, g.org_id, m.role
   from users
   left join grant_organizations as g on g.grant_id = $1 and g.expires_at > $2
   left join memberships as m on m.org_id = g.org_id and m.user_id = users.id
@@ -37,6 +37,7 @@ interface GrantActorRow {
   email: string;
   name: string;
   email_verified: boolean;
+  created_at: Date;
   suspended_at: Date | null;
   org_id: string | null;
   role: string | null;
