@@ -40,7 +40,7 @@ try {
     if (hasUsers) {
       await db.query(
         `insert into users (id, email, name, password_hash)
-         select 'usr_scale' || g, 'user' || g || '@scale.example.com', 'User ' || g, '$argon2id$v=19$m=19456,t=2,p=1$c2NhbGVzY2FsZQ$notarealhashnotarealhashnotarealhash00000'
+         select 'usr_scale' || g, 'user' || g || '@scale.example.com', 'User ' || g, '$argon2id$v=19$m=9216,t=4,p=1$c2NhbGVzY2FsZQ$notarealhashnotarealhashnotarealhash00000'
          from generate_series(1, $1) g`,
         [USERS],
       );

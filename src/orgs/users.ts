@@ -8,8 +8,8 @@ import { isUniqueViolation } from '../storage/pg-errors.js';
 import { deleteGrantOrganizationsForUser } from '../storage/repositories/grant-organizations.js';
 import { destroyDurablePayloadsByAccount } from '../storage/repositories/oidc-payloads.js';
 import { listMembershipsByUser } from '../storage/repositories/memberships.js';
-import { findUserByEmail, findUserById, insertUser, suspendUser, type UserRow } from '../storage/repositories/users.js';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hashPassword, passwordMatches, spendVerificationTime } from './passwords.js';
+import { findUserByEmail, findUserById, insertUser, replacePasswordHash, suspendUser, type UserRow } from '../storage/repositories/users.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hashPassword, needsRehash, passwordMatches, spendVerificationTime } from './passwords.js';
 
 /** A person who signs in. Never carries the password hash. */
 export interface User {
@@ -108,7 +108,16 @@ export function createUsers(deps: { db: Db; audit: AuditLog; clock: Clock; chang
         await spendVerificationTime(password);
         return undefined;
       }
-      return (await passwordMatches(row.password_hash, password)) ? toUser(row) : undefined;
+      if (!(await passwordMatches(row.password_hash, password))) return undefined;
+      if (needsRehash(row.password_hash)) {
+        // Older settings are upgraded while the password is at hand. Only the hash that was
+        // verified is replaced (a password changed meanwhile wins); a failed write is retried
+        // at the next sign-in rather than refusing someone who proved who they are.
+        await hashPassword(password)
+          .then((upgraded) => replacePasswordHash(db, row.id, row.password_hash, upgraded, clock.now()))
+          .catch(() => undefined);
+      }
+      return toUser(row);
     },
 
     /**

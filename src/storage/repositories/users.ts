@@ -29,5 +29,10 @@ export const suspendUser = (db: Db, id: string, at: Date) =>
     .returningAll()
     .executeTakeFirst();
 
+/** Swaps the password hash only if it is still `previous`; true when it was swapped. */
+export const replacePasswordHash = async (db: Db, id: string, previous: string, next: string, at: Date) =>
+  (await db.updateTable('users').set({ password_hash: next, updated_at: at }).where('id', '=', id).where('password_hash', '=', previous).executeTakeFirst())
+    .numUpdatedRows === 1n;
+
 export const listUsersByIds = (db: Db, ids: string[]) =>
   ids.length === 0 ? Promise.resolve([]) : db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
