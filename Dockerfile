@@ -23,4 +23,6 @@ USER tessera
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/src/main.js"]
+# A 16 MiB young generation (Node 22's default; Node 24 grows it to 64 MiB) keeps the server
+# under 250 MB on the token path at no measurable CPU cost — the same flag as `npm start`.
+CMD ["node", "--max-semi-space-size=16", "dist/src/main.js"]

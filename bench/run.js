@@ -92,12 +92,17 @@ try {
     const seconds = scenario.seconds ?? DURATION;
     const connections = scenario.connections ?? CONNECTIONS;
     const rounds = Object.fromEntries(scenario.targets.map((name) => [name, []]));
+    const scenarioPeaks = Object.fromEntries(scenario.targets.map((name) => [name, 0]));
     for (const name of scenario.targets) await runLoad({ ...scenario.spec(servers[name]), connections, seconds: WARMUP }, scenario.worker);
     for (let round = 0; round < ROUNDS; round += 1) {
       const order = scenario.targets.map((_, i) => scenario.targets[(i + round) % scenario.targets.length]);
       for (const name of order) {
         log(`${scenario.id} round ${round + 1}/${ROUNDS}: ${name}`);
-        const sampler = setInterval(() => (peaks[name] = Math.max(peaks[name], memory(servers[name].pid).rssMb)), 250);
+        const sampler = setInterval(() => {
+          const { rssMb } = memory(servers[name].pid);
+          peaks[name] = Math.max(peaks[name], rssMb);
+          scenarioPeaks[name] = Math.max(scenarioPeaks[name], rssMb);
+        }, 250);
         const cpuBefore = cpuSeconds(servers[name].pid);
         const result = await runLoad({ ...scenario.spec(servers[name]), connections, seconds }, scenario.worker);
         result.cpuMsPerRequest = ((cpuSeconds(servers[name].pid) - cpuBefore) * 1000) / result.total;
@@ -112,7 +117,7 @@ try {
       ...Object.fromEntries(
         Object.entries(rounds).map(([name, list]) => [
           name,
-          { rps: median(list.map((r) => r.rps)), cpuMs: median(list.map((r) => r.cpuMsPerRequest)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), non2xx: list.reduce((n, r) => n + r.non2xx + r.errors, 0), rounds: list },
+          { rps: median(list.map((r) => r.rps)), rssPeakMb: scenarioPeaks[name], cpuMs: median(list.map((r) => r.cpuMsPerRequest)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), non2xx: list.reduce((n, r) => n + r.non2xx + r.errors, 0), rounds: list },
         ]),
       ),
     };

@@ -1,6 +1,6 @@
 // Tessera as CI runs it: its own Postgres database, real Redis, the compiled server as a child
 // process. Seeding goes through openCore (the CLI's code path) in this process, then closes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -12,6 +12,18 @@ const dist = (file) => new URL(`../dist/src/${file}`, import.meta.url).href;
 
 export const AUDIENCE = 'https://api.bench.example.com';
 export const SCOPES = ['read:projects', 'write:projects'];
+
+/**
+ * The Node flags `npm start` gives the server (read from package.json, so the bench runs what
+ * users run); BENCH_NODE_FLAGS replaces them for experiments.
+ */
+export function serverNodeFlags() {
+  if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
+  const start = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.start;
+  const command = /\bnode\s+(.*?)\s*dist\/src\/main\.js/.exec(start);
+  if (!command) throw new Error(`package.json's start script does not run dist/src/main.js with node: ${start}`);
+  return command[1].split(/\s+/).filter(Boolean);
+}
 
 /** Drops and recreates the bench database; returns its URL. */
 async function freshDatabase(baseUrl, name) {
@@ -64,7 +76,7 @@ export async function startTessera({ port, profileDir }) {
     await core.close();
   }
 
-  const args = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), 'dist/src/main.js'];
+  const args = [...serverNodeFlags(), ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), 'dist/src/main.js'];
   const server = await startServer('tessera', args, {
     cwd: root,
     env,

@@ -2,8 +2,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 
@@ -107,6 +106,8 @@ function openPostgres(poolConfig: pg.PoolConfig, kind: 'postgres' | 'pglite-sock
 
 async function openEmbedded(dataDir: string, serve: boolean): Promise<Storage> {
   mkdirSync(dataDir, { recursive: true });
+  // Loaded only here: a server on Postgres never pays PGlite's memory.
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
   const pglite = await PGlite.create({ dataDir });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   let server: PGLiteSocketServer | undefined;
