@@ -10,7 +10,7 @@ import { ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { decodeCursor, encodeCursor, pageQuery, paginate, parse, readJson, reply } from './io.js';
 import { can, roleWithin } from './policy.js';
 import { requireOrg, type Principal } from './principal.js';
-import { apiKeyView, apiKeyWithKey, page, toApiKeyView } from './views.js';
+import { apiKeyPage, apiKeyView, apiKeyWithKey, toApiKeyView } from './views.js';
 
 const createBody = z
   .object({
@@ -57,7 +57,7 @@ export function apiKeyRoutes(router: Router, deps: { apiKeys: ApiKeys }) {
     const query = parse(pageQuery, ctx.query);
     const rows = await apiKeys.list(principal.orgId, { limit: query.limit + 1, after: decodeCursor(query.cursor), owner: all ? undefined : principal.owner });
     const result = paginate(rows, query.limit, encodeCursor);
-    reply(ctx, 200, page(apiKeyView), { data: result.data.map(toApiKeyView), next_cursor: result.next_cursor });
+    reply(ctx, 200, apiKeyPage, { data: result.data.map(toApiKeyView), next_cursor: result.next_cursor });
   });
 
   router.post(base, async (ctx) => {

@@ -6,7 +6,7 @@ import { ForbiddenError } from '../shared/errors.js';
 import { parse, reply } from './io.js';
 import { can } from './policy.js';
 import { requireOrg } from './principal.js';
-import { auditEventView, page } from './views.js';
+import { auditEventPage } from './views.js';
 
 /** The cursor is the id of the last event seen: events are listed newest first by id. */
 const query = z
@@ -24,7 +24,7 @@ export function auditRoutes(router: Router, deps: { auditTrail: AuditTrail }) {
     const { limit, cursor } = parse(query, ctx.query);
     const rows = await deps.auditTrail.list(principal.orgId, { limit: limit + 1, before: cursor });
     const data = rows.slice(0, limit);
-    reply(ctx, 200, page(auditEventView), {
+    reply(ctx, 200, auditEventPage, {
       data: data.map((event) => ({
         id: event.id,
         occurred_at: event.occurredAt.toISOString(),

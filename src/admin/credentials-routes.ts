@@ -8,7 +8,7 @@ import { ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { decodeCursor, encodeCursor, pageQuery, paginate, parse, readJson, reply } from './io.js';
 import { can } from './policy.js';
 import { requireOrg } from './principal.js';
-import { credentialView, credentialWithSecret, page, toCredentialView } from './views.js';
+import { credentialPage, credentialView, credentialWithSecret, toCredentialView } from './views.js';
 
 const createBody = z
   .object({
@@ -51,7 +51,7 @@ export function credentialRoutes(router: Router, deps: { clients: Clients }) {
     const query = parse(pageQuery, ctx.query);
     const rows = await clients.list(ctx.params.org!, { limit: query.limit + 1, after: decodeCursor(query.cursor), type: 'm2m' });
     const result = paginate(rows, query.limit, encodeCursor);
-    reply(ctx, 200, page(credentialView), { data: result.data.map(toCredentialView), next_cursor: result.next_cursor });
+    reply(ctx, 200, credentialPage, { data: result.data.map(toCredentialView), next_cursor: result.next_cursor });
   });
 
   router.post(base, async (ctx) => {

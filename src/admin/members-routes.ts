@@ -9,7 +9,7 @@ import { ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { parse, readJson, reply } from './io.js';
 import { can } from './policy.js';
 import { requireOrg } from './principal.js';
-import { memberView, page } from './views.js';
+import { memberPage, memberView } from './views.js';
 
 const userId = z.string().regex(/^[a-z]+_[A-Za-z0-9_-]{10,64}$/, 'is not a user id');
 const addBody = z.object({ user_id: userId, role: z.enum(ROLES) }).strict();
@@ -54,7 +54,7 @@ export function memberRoutes(router: Router, deps: { memberships: Memberships; u
     const query = parse(listQuery, ctx.query);
     const rows = await memberships.listMembersOfOrg(principal.orgId, { limit: query.limit + 1, after: query.cursor });
     const data = rows.slice(0, query.limit);
-    reply(ctx, 200, page(memberView), {
+    reply(ctx, 200, memberPage, {
       data: data.map((member) => ({
         user_id: member.userId,
         organization_id: member.orgId,
