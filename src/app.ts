@@ -57,6 +57,7 @@ export async function createTessera(config: Config, options: { logger: Logger; c
     signingKeys,
     defaultAccessTokenTtl: config.ACCESS_TOKEN_TTL,
     people: {
+      clients: core.clients,
       users: core.users,
       memberships: core.memberships,
       permissions: core.permissions,

@@ -1,11 +1,14 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { interactionPolicy } from 'oidc-provider';
 
+import type { Clients } from '../credentials/clients.js';
 import { CLAIMS, createFindAccount, type AccountDeps } from './account.js';
+import { createLoadExistingGrant } from './first-party-grant.js';
 import { errorPage, loggedOutPage, logoutPage } from './interactions/views.js';
 import { TemporarilyUnavailable } from './outage.js';
 
 export interface PeopleConfigurationDeps extends AccountDeps {
+  clients: Pick<Clients, 'find'>;
   /** Rolling lifetime of a refresh token (seconds): each rotation starts a new one. */
   refreshTokenTtl: number;
   /** Absolute lifetime of a refresh-token family from its first issue (seconds). */
@@ -44,8 +47,23 @@ export function peopleConfiguration(deps: PeopleConfigurationDeps) {
     }),
   );
 
+  // Tessera adds prompt=consent to keep offline_access (authorize-params.ts), and a first-party
+  // application is never shown a consent page: for it the consent step was a silent round trip.
+  // Its prompt is settled by the grant loadExistingGrant makes; the checks after this one still
+  // send it to the consent step when a scope is missing or an organization must be chosen.
+  const consent = policy.get('consent')!;
+  consent.checks.remove('consent_prompt');
+  consent.checks.add(
+    new Check('consent_prompt', 'consent prompt was not resolved', 'consent_required', async (ctx) => {
+      if (!ctx.oidc.prompts.has('consent') || !ctx.oidc.promptPending('consent')) return Check.NO_NEED_TO_PROMPT;
+      return (await deps.clients.find(ctx.oidc.client!.clientId))?.firstParty ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    }),
+    0,
+  );
+
   return {
     findAccount: createFindAccount(deps),
+    loadExistingGrant: createLoadExistingGrant(deps),
     claims: CLAIMS,
     // Auth0 puts profile and email claims in the ID token of the code flow; applications moving
     // from it read them there (OIDC Core §5.4 allows either; oidc-provider defaults to userinfo only).

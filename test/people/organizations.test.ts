@@ -29,6 +29,16 @@ describe('a person in several organizations', () => {
     expect(tokens.claims()).toMatchObject({ org: ada.orgs[1]!.id, role: 'admin' });
   });
 
+  test('still chooses on the page when the application asks for offline_access (no consent step to skip it)', async () => {
+    const { ada, rp, pending, browser, afterLogin } = await start({ scope: 'openid offline_access' });
+    expect(afterLogin).toMatchObject({ kind: 'page', status: 200 });
+    const callback = await browser.submit(afterLogin, /\/organization$/, { organization: ada.orgs[0]!.id });
+    if (callback.kind !== 'left') throw new Error(textOf(callback));
+    const tokens = await redeem(rp, callback.location, pending);
+    expect(tokens.claims()).toMatchObject({ org: ada.orgs[0]!.id, role: 'viewer' });
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+  });
+
   test('a submitted organization that is not theirs shows the choice again', async () => {
     const { afterLogin, browser } = await start();
     const other = await tessera.core.organizations.create({ name: 'Initech', actor: 'test' });
@@ -106,6 +116,20 @@ describe('a third-party application', () => {
     const callback = await browser.submit(consent, /\/consent$/, { decision: 'allow' });
     if (callback.kind !== 'left') throw new Error(textOf(callback));
     expect((await redeem(rp, callback.location, pending)).claims()).toMatchObject({ sub: ada.user.id, org: ada.org.id });
+  });
+
+  test('asks for consent when it wants offline_access too', async () => {
+    const ada = await givenPerson(tessera.core);
+    const app = await givenApplication(tessera.core, { thirdParty: true });
+    const rp = await relyingParty(tessera.url, app);
+    const pending = await authorizationRequest(rp, { scope: 'openid email offline_access' });
+    const browser = new UserAgent(tessera.url);
+    const consent = await browser.signIn(await browser.open(pending.url), ada.email, ada.password);
+    expect(consent).toMatchObject({ kind: 'page', status: 200 });
+    expect(textOf(consent)).toContain('Authorize My Catalio Integration');
+    const callback = await browser.submit(consent, /\/consent$/, { decision: 'allow' });
+    if (callback.kind !== 'left') throw new Error(textOf(callback));
+    expect((await redeem(rp, callback.location, pending)).refresh_token).toEqual(expect.any(String));
   });
 
   test('a denied consent returns access_denied to the application', async () => {

@@ -47,6 +47,27 @@ describe('a person signs in to a confidential web application (seed 000, steps 1
     expect(userinfo).toMatchObject({ sub: ada.user.id, email: ada.email, email_verified: true, name: 'Ada Lovelace', org: ada.org.id, role: 'editor' });
   });
 
+  test('a first-party application asking for offline_access goes from the login form straight back with a code: no consent step', async () => {
+    const ada = await givenPerson(tessera.core, { roles: ['editor'] });
+    const app = await givenApplication(tessera.core, { type: 'web' });
+    const rp = await relyingParty(tessera.url, app);
+    // offline_access makes Tessera prompt for consent (oidc-provider keeps the scope only then);
+    // for a first-party application that prompt is settled without a page or a redirect.
+    const pending = await authorizationRequest(rp, { scope: 'openid email offline_access' });
+    const browser = new UserAgent(tessera.url);
+    const login = await browser.open(pending.url);
+    const afterLogin = browser.requests.length;
+    const callback = await browser.signIn(login, ada.email, ada.password);
+    if (callback.kind !== 'left') throw new Error(textOf(callback));
+
+    expect(browser.requests.slice(afterLogin).map((request) => request.replace(/\/[\w-]{20,}/g, '/:uid'))).toEqual(['POST /interaction/:uid/login', 'GET /authorize/:uid']);
+    const tokens = await redeem(rp, callback.location, pending);
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+    expect(await createResourceServer(tessera.url, app.clientId).verify(tokens.id_token!)).toMatchObject({ sub: ada.user.id, org: ada.org.id, role: 'editor' });
+    const refreshed = await oidc.refreshTokenGrant(rp, tokens.refresh_token!);
+    expect(refreshed.refresh_token).toEqual(expect.any(String));
+  });
+
   test('with an audience, the access token carries sub, org, role and the permissions the API defines for that role', async () => {
     const ada = await givenPerson(tessera.core, { roles: ['editor'] });
     const api = await givenApiWithPermissions(tessera.core);

@@ -10,6 +10,8 @@ export type Step =
 export class UserAgent {
   /** Every Set-Cookie header this browser received, in order. */
   readonly setCookies: string[] = [];
+  /** Every request this browser made on Tessera's origin, as `METHOD /path`, in order. */
+  readonly requests: string[] = [];
 
   constructor(
     private readonly origin: string,
@@ -57,6 +59,7 @@ export class UserAgent {
     let body = init.body;
     for (let hops = 0; hops < 20; hops++) {
       if (current.origin !== this.origin) return { kind: 'left', location: current, status: 303 };
+      this.requests.push(`${method} ${current.pathname}`);
       const response = await fetch(current, {
         method,
         redirect: 'manual',
