@@ -28,7 +28,7 @@ export const MAX_PASSWORD_LENGTH = 256;
 const poolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
 const hashing = pLimit(Math.max(1, Math.min(availableParallelism(), poolSize - 1)));
 
-/** How many hashes run now and how many wait (for tests and metrics). */
+/** How many hashes run now and how many wait their turn. */
 export const passwordHashing = {
   get limit() {
     return hashing.concurrency;
