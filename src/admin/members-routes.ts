@@ -9,7 +9,7 @@ import { ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { parse, readJson, reply } from './io.js';
 import { can } from './policy.js';
 import { requireOrg } from './principal.js';
-import { memberPage, memberView } from './views.js';
+import { memberPage, memberView, toMemberView } from './views.js';
 
 const userId = z.string().regex(/^[a-z]+_[A-Za-z0-9_-]{10,64}$/, 'is not a user id');
 const addBody = z.object({ user_id: userId, role: z.enum(ROLES) }).strict();
@@ -31,16 +31,7 @@ export function memberRoutes(router: Router, deps: { memberships: Memberships; u
 
   async function view(membership: Membership) {
     const user = await users.find(membership.userId);
-    return {
-      user_id: membership.userId,
-      organization_id: membership.orgId,
-      email: user?.email ?? '',
-      name: user?.name ?? '',
-      role: membership.role,
-      status: user?.status ?? 'unknown',
-      created_at: membership.createdAt.toISOString(),
-      updated_at: membership.updatedAt.toISOString(),
-    };
+    return toMemberView({ ...membership, email: user?.email ?? '', name: user?.name ?? '', status: user?.status ?? 'unknown' });
   }
 
   const memberOf = async (orgId: string, id: string) => {
@@ -55,16 +46,7 @@ export function memberRoutes(router: Router, deps: { memberships: Memberships; u
     const rows = await memberships.listMembersOfOrg(principal.orgId, { limit: query.limit + 1, after: query.cursor });
     const data = rows.slice(0, query.limit);
     reply(ctx, 200, memberPage, {
-      data: data.map((member) => ({
-        user_id: member.userId,
-        organization_id: member.orgId,
-        email: member.email,
-        name: member.name,
-        role: member.role,
-        status: member.status,
-        created_at: member.createdAt.toISOString(),
-        updated_at: member.updatedAt.toISOString(),
-      })),
+      data: data.map(toMemberView),
       next_cursor: rows.length > query.limit ? data[data.length - 1]!.userId : null,
     });
   });
@@ -95,3 +77,4 @@ export function memberRoutes(router: Router, deps: { memberships: Memberships; u
     ctx.status = 204;
   });
 }
+

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import type { ApiKey } from '../credentials/api-keys.js';
 import type { Client } from '../credentials/clients.js';
+import type { Membership } from '../orgs/memberships.js';
 import { iso } from './io.js';
 
 /**
@@ -105,4 +106,16 @@ export const toApiKeyView = (key: ApiKey): z.input<typeof apiKeyView> => ({
   expires_at: key.expiresAt.toISOString(),
   last_used_at: iso(key.lastUsedAt),
   revoked_at: iso(key.revokedAt),
+});
+
+/** A member from the membership and who the person is. */
+export const toMemberView = (member: Membership & { email: string; name: string; status: string }): z.input<typeof memberView> => ({
+  user_id: member.userId,
+  organization_id: member.orgId,
+  email: member.email,
+  name: member.name,
+  role: member.role,
+  status: member.status,
+  created_at: member.createdAt.toISOString(),
+  updated_at: member.updatedAt.toISOString(),
 });

@@ -35,7 +35,7 @@ export function createLoadExistingGrant(deps: FirstPartyGrantDeps) {
     const accountId = oidc.account?.accountId;
     if (!accountId || oidc.params?.authorization_details) return undefined;
     if (!(await deps.clients.find(clientId))?.firstParty) return undefined;
-    const options = (await deps.memberships.listForUser(accountId)).map((m) => ({ orgId: m.orgId, orgName: m.orgName, role: m.role }));
+    const options = await deps.memberships.listForUser(accountId);
     const requested = typeof oidc.params?.organization === 'string' ? oidc.params.organization : undefined;
     const decision = decideOrganization({ options, requested });
     if (decision.kind !== 'chosen') return undefined;

@@ -136,8 +136,9 @@ async function digestSecrets(ctx: Context, params: Params, basic: BasicCredentia
   const clientId = single(params, 'client_id');
   if (!clientId) return undefined;
   const secret = single(params, 'client_secret');
-  if (secret) params.client_secret = await clients.digestForPresentedSecret(clientId, secret);
-  return { clientId, secretDigest: secret ? single(params, 'client_secret') : undefined };
+  const secretDigest = secret ? await clients.digestForPresentedSecret(clientId, secret) : undefined;
+  if (secretDigest) params.client_secret = secretDigest;
+  return { clientId, secretDigest };
 }
 
 interface BasicCredentials {

@@ -12,13 +12,13 @@ import type { Role } from './roles.js';
 
 const PERMISSION = /^[a-z][a-z0-9_.:-]{0,99}$/;
 
+/** A missed notification (Postgres listener reconnecting) is corrected within this long. */
+const CACHE_TTL_MS = 60_000;
+
 /**
  * Roles ↔ permissions, as data (seed 000's matrix is seeded by migration 0002). An API that
  * defines permissions gets them in its access tokens, limited to what the role holds.
  */
-/** A missed notification (Postgres listener reconnecting) is corrected within this long. */
-const CACHE_TTL_MS = 60_000;
-
 export function createPermissions(deps: { db: Db; changes: ChangeFeed }) {
   const { db } = deps;
   // Every person's access token asks for its API's permissions (refresh included), while the

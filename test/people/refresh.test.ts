@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 
 import { postForm, postJson } from '../support/oauth.js';
-import { authorizationRequest, givenApplication, givenPerson, redeem, relyingParty, oidc , givenPersonSignedIn } from '../support/people.js';
+import { authorizationRequest, givenApplication, givenPerson, redeem, relyingParty, oidc, givenPersonSignedIn } from '../support/people.js';
 import { useTessera, type RunningTessera } from '../support/tessera.js';
 import { UserAgent, textOf } from '../support/user-agent.js';
 

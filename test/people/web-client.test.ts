@@ -1,5 +1,5 @@
 import { postJson } from '../support/oauth.js';
-import { CALLBACK, authorizationRequest, givenApiWithPermissions, givenApplication, givenPerson, oidc, redeem, relyingParty , givenPersonSignedIn } from '../support/people.js';
+import { CALLBACK, authorizationRequest, givenApiWithPermissions, givenApplication, givenPerson, oidc, redeem, relyingParty, givenPersonSignedIn } from '../support/people.js';
 import { createResourceServer } from '../support/resource-server.js';
 import { openSecondProcessCore, usingPostgres, useTessera } from '../support/tessera.js';
 import { UserAgent, textOf } from '../support/user-agent.js';

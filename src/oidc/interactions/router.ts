@@ -113,7 +113,7 @@ export function createInteractionRouter(deps: InteractionDeps): Middleware {
   async function afterLogin(ctx: Context, details: Details, input: { submitted?: string; consented?: boolean } = {}) {
     const accountId = details.session?.accountId;
     if (!accountId) throw EXPIRED;
-    const options = (await deps.memberships.listForUser(accountId)).map((m) => ({ orgId: m.orgId, orgName: m.orgName, role: m.role }));
+    const options = await deps.memberships.listForUser(accountId);
     const requested = typeof details.params.organization === 'string' ? details.params.organization : undefined;
     const current = details.grantId ? await deps.grantOrganizations.find(details.grantId) : undefined;
     const decision = decideOrganization({ options, requested, submitted: input.submitted, current });
