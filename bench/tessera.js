@@ -40,9 +40,9 @@ async function freshDatabase(baseUrl, name) {
   return url.toString();
 }
 
-export async function startTessera({ port, profileDir }) {
+export async function startTessera({ port, profileDir, database = 'tessera_bench' }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-'));
-  const databaseUrl = await freshDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'tessera_bench');
+  const databaseUrl = await freshDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', database);
   const env = {
     PORT: String(port),
     HOST: '127.0.0.1',

@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import type { AdapterFactory, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
@@ -8,13 +9,14 @@ import { userTokenClaims } from './account.js';
 import { toOidcError } from './outage.js';
 import { OIDC_PATHS } from './paths.js';
 import { peopleConfiguration, type PeopleConfigurationDeps } from './people-configuration.js';
+import { EXTERNAL_SIGNING, providerSigningKeys } from './signing-key.js';
 
 export interface ConfigurationDeps {
   adapter: AdapterFactory;
   clients: Clients;
   apis: ApiRegistry;
   cookieKeys: string[];
-  signingKeys: { privateJwks(): object[]; activeKid(): string };
+  signingKeys: { privateJwks(): JWK[]; activeKid(): string };
   defaultAccessTokenTtl: number;
   /** People signing in (issue 3): accounts, organizations, refresh-token lifetimes. */
   people: PeopleConfigurationDeps;
@@ -28,7 +30,7 @@ export function createConfiguration(deps: ConfigurationDeps): Configuration {
   return {
     ...people,
     adapter: deps.adapter,
-    jwks: { keys: deps.signingKeys.privateJwks() as never },
+    jwks: { keys: providerSigningKeys(deps.signingKeys.privateJwks()) },
     cookies: { keys: deps.cookieKeys },
     routes: OIDC_PATHS,
     // Clients live in Postgres and reach oidc-provider through the read-only Client adapter.
@@ -38,6 +40,8 @@ export function createConfiguration(deps: ConfigurationDeps): Configuration {
       // The development login pages must never ship; Tessera renders its own (issue 3).
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // Tokens are signed with node:crypto rather than through jose (signing-key.ts).
+      externalSigningSupport: EXTERNAL_SIGNING,
       // oidc-provider's types mark introspection as off-only; the runtime supports it.
       introspection: { enabled: true } as never,
       revocation: { enabled: true },

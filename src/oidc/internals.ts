@@ -3,6 +3,7 @@
  * API does not cover it; check them when upgrading oidc-provider (pinned in package.json).
  */
 import type { JWK } from 'jose';
+import type { ExternalSigningKey } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 // @ts-expect-error -- internal module without types
 import initializeKeystore from 'oidc-provider/lib/helpers/initialize_keystore.js';
@@ -13,8 +14,8 @@ import { urlencoded as selectiveUrlencoded } from 'oidc-provider/lib/shared/sele
  * oidc-provider takes its signing keys once, at construction. Rebuilding its keystore in place
  * lets a running server pick up a rotation made by another process without a restart.
  */
-export function replaceKeystore(provider: Provider, keys: JWK[]): void {
-  (initializeKeystore as (this: Provider, jwks: { keys: JWK[] }) => void).call(provider, { keys });
+export function replaceKeystore(provider: Provider, keys: Array<JWK | ExternalSigningKey>): void {
+  (initializeKeystore as (this: Provider, jwks: { keys: Array<JWK | ExternalSigningKey> }) => void).call(provider, { keys });
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { AuditLog } from '../observability/audit.js';
 import { createConfiguration, type ConfigurationDeps } from './configuration.js';
 import { acknowledgeUpstreamBodyParsing, replaceKeystore } from './internals.js';
+import { providerSigningKeys } from './signing-key.js';
 
 /** The only `new Provider` in Tessera. */
 export async function createProvider(deps: ConfigurationDeps & {
@@ -49,7 +50,7 @@ export async function createProvider(deps: ConfigurationDeps & {
     provider,
     /** Swaps in the signing keys another process may have rotated. */
     reloadKeys() {
-      replaceKeystore(provider, deps.signingKeys.privateJwks() as never);
+      replaceKeystore(provider, providerSigningKeys(deps.signingKeys.privateJwks()));
     },
   };
 }
