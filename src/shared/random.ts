@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Identifiers are public: 128 random bits, base64url, behind a readable type prefix. */
 export function newId(prefix: string): string {
@@ -15,7 +15,8 @@ export function newSecret(): string {
  * and would sit on the token path; DESIGN.md keeps argon2id for passwords only.
  */
 export function digestSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  // One-shot hash: no Hash object per call, and this runs on every token request.
+  return hash('sha256', secret, 'buffer');
 }
 
 export function digestsEqual(a: Buffer, b: Buffer): boolean {
