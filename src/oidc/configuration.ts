@@ -7,6 +7,7 @@ import type { Clients } from '../credentials/clients.js';
 import { SIGNING_ALG } from '../keys/signing-keys.js';
 import { userTokenClaims } from './account.js';
 import { toOidcError } from './outage.js';
+import { createIntrospectionPolicy } from './introspection-policy.js';
 import { OIDC_PATHS } from './paths.js';
 import { peopleConfiguration, type PeopleConfigurationDeps } from './people-configuration.js';
 import { EXTERNAL_SIGNING, providerSigningKeys } from './signing-key.js';
@@ -43,7 +44,7 @@ export function createConfiguration(deps: ConfigurationDeps): Configuration {
       // Tokens are signed with node:crypto rather than through jose (signing-key.ts).
       externalSigningSupport: EXTERNAL_SIGNING,
       // oidc-provider's types mark introspection as off-only; the runtime supports it.
-      introspection: { enabled: true } as never,
+      introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy({ clients, grantOrganizations: deps.people.grantOrganizations }) } as never,
       revocation: { enabled: true },
       rpInitiatedLogout,
       resourceIndicators: {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import { postForm, postJson } from '../support/oauth.js';
+import { basicAuth, postForm, postJson } from '../support/oauth.js';
 import { authorizationRequest, givenApplication, givenPerson, redeem, relyingParty, oidc, givenPersonSignedIn } from '../support/people.js';
 import { useTessera, type RunningTessera } from '../support/tessera.js';
 import { UserAgent, textOf } from '../support/user-agent.js';
@@ -85,5 +85,33 @@ describe('refresh tokens (seed 000, step 5)', () => {
       expect(seconds).toBeGreaterThan(expected - 30);
       expect(seconds).toBeLessThanOrEqual(expected);
     }
+  });
+});
+
+describe('introspecting a person\'s refresh token', () => {
+  const introspectAs = (caller: { clientId: string; clientSecret?: string }, token: string) =>
+    postForm(`${tessera.url}/oauth/introspect`, { token }, { authorization: basicAuth(caller.clientId, caller.clientSecret!) });
+  const machineCredentialOf = async (orgId: string) => {
+    const { client, secret } = await tessera.core.clients.create({ orgId, name: 'Resource server', type: 'm2m', role: 'viewer', actor: 'test' });
+    return { clientId: client.id, clientSecret: secret! };
+  };
+
+  test('is answered to its own application and to machine credentials of the organization it acts for, never to another organization', async () => {
+    const { ada, app, tokens } = await signInWithOfflineAccess(tessera);
+    const outsider = await machineCredentialOf((await tessera.core.organizations.create({ name: 'Globex', actor: 'test' })).id);
+    const appOwner = await machineCredentialOf(app.client.orgId);
+    const adasOrganization = await machineCredentialOf(ada.org.id);
+
+    expect((await introspectAs(app, tokens.refresh_token!)).body).toMatchObject({ active: true, sub: ada.user.id, client_id: app.clientId });
+    expect((await introspectAs(adasOrganization, tokens.refresh_token!)).body).toMatchObject({ active: true, sub: ada.user.id });
+    // The application's vendor and a stranger learn nothing, exactly as for an unknown token.
+    for (const caller of [outsider, appOwner]) {
+      const answer = await introspectAs(caller, tokens.refresh_token!);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual({ active: false });
+    }
+    // Nor about the opaque access token of /userinfo, which belongs to the same grant.
+    expect((await introspectAs(outsider, tokens.access_token)).body).toEqual({ active: false });
+    expect((await introspectAs(adasOrganization, tokens.access_token)).body).toMatchObject({ active: true, sub: ada.user.id });
   });
 });
