@@ -20,6 +20,7 @@ import { createProvider } from './oidc/provider.js';
 import { createTokenBodyShim } from './oidc/token-body.js';
 import { createIntrospection } from './oidc/introspection.js';
 import { createTokenExchange } from './oidc/token-exchange.js';
+import { createExpirySweeper } from './oidc/expiry-sweeper.js';
 import { createManagementApi } from './admin/router.js';
 import { ensureManagementApi } from './admin/management-api.js';
 import { createAccessTokenVerifier } from './keys/access-tokens.js';
@@ -45,6 +46,8 @@ export async function createTessera(config: Config, options: { logger: Logger; c
   });
   // The organization each person's grant acts for; durable like the grant (same lifetime).
   const grantOrganizations = createGrantOrganizations({ db: storage.db, clock: core.clock, ttlSeconds: config.REFRESH_TOKEN_MAX_TTL });
+  const expirySweeper = createExpirySweeper({ db: storage.db, clock: core.clock, logger, intervalMs: config.EXPIRED_SWEEP_INTERVAL * 1000 });
+  expirySweeper.start();
   const oidc = await createProvider({
     issuer: config.ISSUER,
     trustProxy: config.TRUSTED_PROXIES.length > 0,
@@ -175,6 +178,7 @@ export async function createTessera(config: Config, options: { logger: Logger; c
     provider: oidc.provider,
     async close() {
       clearInterval(keyTimer);
+      await expirySweeper.stop();
       tokenBudget.close();
       memoryStore?.close();
       await core.close();

@@ -55,6 +55,8 @@ export const configSchema = z.object({
   ACCESS_TOKEN_TTL: positiveSeconds.default(86400),
   /** How often each instance re-reads signing keys and revocations it may have missed (seconds). */
   KEY_REFRESH_INTERVAL: positiveSeconds.default(5),
+  /** How often each instance deletes expired grants and refresh tokens from Postgres (seconds). */
+  EXPIRED_SWEEP_INTERVAL: positiveSeconds.default(600),
   /** How often coalesced last-used times of credentials are written (seconds). */
   LAST_USED_FLUSH_INTERVAL: positiveSeconds.default(60),
   /** Largest accepted request body at the OAuth endpoints (bytes). */

@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { createMemoryStore } from '../../src/oidc/adapters/memory.js';
 import { createPostgresStore } from '../../src/oidc/adapters/postgres.js';
 import { createRedisStore } from '../../src/oidc/adapters/redis.js';
+import { createExpirySweeper } from '../../src/oidc/expiry-sweeper.js';
+import { createGrantOrganizations } from '../../src/oidc/grant-organizations.js';
+import { createLogger } from '../../src/observability/logger.js';
 import type { Adapter, AdapterPayload } from '../../src/oidc/adapters/types.js';
 import { openRedis } from '../../src/storage/redis.js';
 import { createEnvironment, openSecondProcessCore, usingRedis, type TestEnvironment } from '../support/tessera.js';
@@ -96,5 +99,31 @@ describe.each(stores)('%s store', (store) => {
     await adapter.revokeByGrantId(grantId);
     for (const id of mine) await expect(adapter.find(id)).resolves.toBeUndefined();
     await expect(adapter.find(other)).resolves.toBeDefined();
+  });
+});
+
+describe('expired grants and refresh tokens in Postgres', () => {
+  test('are deleted by the sweeper; live ones stay', async () => {
+    const { db } = core.storage;
+    const anHourAgo = { now: () => new Date(Date.now() - 3_600_000) };
+    const now = { now: () => new Date() };
+    const noReplay = async () => {};
+    const [expired, live] = [newId(), newId()];
+    await createPostgresStore({ db, clock: anHourAgo }).adapter('RefreshToken', noReplay).upsert(expired, { kind: 'RefreshToken', jti: expired }, 60);
+    await createPostgresStore({ db, clock: now }).adapter('RefreshToken', noReplay).upsert(live, { kind: 'RefreshToken', jti: live }, 60);
+    const user = await core.users.create({ email: `sweep-${newId()}@example.com`, password: 'correct horse battery staple', name: 'Sweep', emailVerified: true, actor: 'test' });
+    const org = await core.organizations.create({ name: `Sweep ${newId()}`, actor: 'test' });
+    const [expiredGrant, liveGrant] = [newId(), newId()];
+    await createGrantOrganizations({ db, clock: anHourAgo, ttlSeconds: 60 }).record(expiredGrant, user.id, org.id);
+    await createGrantOrganizations({ db, clock: now, ttlSeconds: 60 }).record(liveGrant, user.id, org.id);
+
+    const swept = await createExpirySweeper({ db, clock: now, logger: createLogger('silent'), intervalMs: 60_000 }).sweepOnce();
+
+    expect(swept.payloads).toBeGreaterThanOrEqual(1);
+    expect(swept.grantOrganizations).toBeGreaterThanOrEqual(1);
+    const payloads = await db.selectFrom('oidc_payloads').select('id').where('id', 'in', [expired, live]).execute();
+    expect(payloads.map((row) => row.id)).toEqual([live]);
+    const grants = await db.selectFrom('grant_organizations').select('grant_id').where('grant_id', 'in', [expiredGrant, liveGrant]).execute();
+    expect(grants.map((row) => row.grant_id)).toEqual([liveGrant]);
   });
 });

@@ -15,6 +15,13 @@ export const findGrantOrganization = (db: Db, grantId: string, now: Date) =>
     .where('expires_at', '>', now)
     .executeTakeFirst();
 
+/** Deletes up to `limit` rows whose grant has expired; returns how many went. */
+export const deleteExpiredGrantOrganizations = async (db: Db, now: Date, limit: number) =>
+  Number((await runStatement(db, DELETE_EXPIRED, [now, limit])).numAffectedRows ?? 0n);
+
+const DELETE_EXPIRED = `delete from grant_organizations where ctid in
+  (select ctid from grant_organizations where expires_at <= $1 limit $2)`;
+
 export const deleteGrantOrganizationsForUser = (db: Db, userId: string) =>
   db.deleteFrom('grant_organizations').where('user_id', '=', userId).execute();
 

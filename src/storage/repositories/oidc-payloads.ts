@@ -58,8 +58,12 @@ export const destroyPayload = (db: Db, model: string, id: string) =>
 export const destroyPayloadsByGrant = (db: Db, model: string, grantId: string) =>
   db.deleteFrom('oidc_payloads').where('model', '=', model).where('grant_id', '=', grantId).execute();
 
-export const deleteExpiredPayloads = (db: Db, now: Date) =>
-  db.deleteFrom('oidc_payloads').where('expires_at', '<', now).execute();
+/** Deletes up to `limit` expired rows; returns how many went (batches keep each delete short). */
+export const deleteExpiredPayloads = async (db: Db, now: Date, limit: number) =>
+  Number((await runStatement(db, DELETE_EXPIRED, [now, limit])).numAffectedRows ?? 0n);
+
+const DELETE_EXPIRED = `delete from oidc_payloads where ctid in
+  (select ctid from oidc_payloads where expires_at < $1 limit $2)`;
 
 /** Grants and refresh tokens of one person: what suspending them deletes (oidc_payloads_account index). */
 export const destroyDurablePayloadsByAccount = (db: Db, accountId: string) =>
