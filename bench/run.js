@@ -1,6 +1,6 @@
 // `npm run bench`: Tessera against bare oidc-provider and @node-oauth/oauth2-server in one run
 // (issue 6). Prints one table and writes bench/results/latest.json.
-// Knobs: BENCH_DURATION (s per round, 8), BENCH_ROUNDS (3), BENCH_WARMUP (s, 3),
+// Knobs: BENCH_DURATION (s per round, 5), BENCH_ROUNDS (5), BENCH_WARMUP (s, 3),
 // BENCH_CONNECTIONS (16), BENCH_SIGN_SECONDS (5), BENCH_SOAK=1 (adds a 4-minute RSS soak),
 // BENCH_CPU_PROF=dir (Tessera runs with --cpu-prof; profile written there at the end),
 // BENCH_ONLY=cc_form,... (subset of scenarios). DATABASE_URL / REDIS_URL are honoured.
@@ -13,8 +13,10 @@ import { cpuSeconds, decodeJwt, median, memory, NODE, pinning, runJson, runLoad,
 import { AUDIENCE, SCOPES, startTessera } from './tessera.js';
 
 const num = (name, fallback) => Number(process.env[name] ?? fallback);
-const DURATION = num('BENCH_DURATION', 8);
-const ROUNDS = num('BENCH_ROUNDS', 3);
+// This VM's speed moves by ±20 % within minutes: five short alternated rounds give a steadier
+// median than three long ones for about the same time per server.
+const DURATION = num('BENCH_DURATION', 5);
+const ROUNDS = num('BENCH_ROUNDS', 5);
 const WARMUP = num('BENCH_WARMUP', 3);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 16);
 const ONLY = process.env.BENCH_ONLY?.split(',');
