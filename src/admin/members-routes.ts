@@ -77,4 +77,3 @@ export function memberRoutes(router: Router, deps: { memberships: Memberships; u
     ctx.status = 204;
   });
 }
-

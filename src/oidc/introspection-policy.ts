@@ -2,6 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import type { Clients } from '../credentials/clients.js';
 import type { GrantOrganizations } from './grant-organizations.js';
+import { isMachineCredential } from './introspection.js';
 import { toOidcError } from './outage.js';
 
 /**
@@ -16,7 +17,7 @@ export function createIntrospectionPolicy(deps: { clients: Pick<Clients, 'find'>
     if (token.clientId === caller.clientId) return true;
     try {
       const credential = await deps.clients.find(caller.clientId);
-      if (!credential || credential.revokedAt || credential.type !== 'm2m') return false;
+      if (!isMachineCredential(credential)) return false;
       const actingFor = token.grantId ? await deps.grantOrganizations.find(token.grantId) : undefined;
       return actingFor !== undefined && actingFor === credential.orgId;
     } catch (error) {

@@ -66,12 +66,16 @@ async function inspectApiKey(token: string, caller: ClientRecord, apiKeys: ApiKe
   };
 }
 
+/** Who may introspect at all: machine credentials that still stand (the resource servers). */
+export const isMachineCredential = (client: ClientRecord | undefined): client is ClientRecord =>
+  client !== undefined && !client.revokedAt && client.type === 'm2m';
+
 /** client_secret_post or client_secret_basic, as the shim parsed and digested it. */
 async function authenticateCaller(presented: PresentedClient | undefined, clients: Pick<Clients, 'find'>): Promise<ClientRecord | undefined> {
   const clientId = presented?.clientId;
   const digest = presented?.secretDigest;
   if (!clientId || !digest || !/^[0-9a-f]{64}$/.test(digest)) return undefined;
   const client = await clients.find(clientId);
-  if (!client || client.revokedAt || client.type !== 'm2m' || !client.secretDigest) return undefined;
+  if (!isMachineCredential(client) || !client.secretDigest) return undefined;
   return digestsEqual(Buffer.from(digest, 'hex'), Buffer.from(client.secretDigest, 'hex')) ? client : undefined;
 }

@@ -63,7 +63,7 @@ export const deleteExpiredPayloads = async (db: Db, now: Date, limit: number) =>
   Number((await runStatement(db, DELETE_EXPIRED, [now, limit])).numAffectedRows ?? 0n);
 
 const DELETE_EXPIRED = `delete from oidc_payloads where ctid in
-  (select ctid from oidc_payloads where expires_at < $1 limit $2)`;
+  (select ctid from oidc_payloads where expires_at <= $1 limit $2)`;
 
 /** Grants and refresh tokens of one person: what suspending them deletes (oidc_payloads_account index). */
 export const destroyDurablePayloadsByAccount = (db: Db, accountId: string) =>
