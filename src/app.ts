@@ -39,9 +39,10 @@ export async function createTessera(config: Config, options: { logger: Logger; c
   const metrics = createMetrics();
   const limiter = createLimiterFactory({ redis, logger, onReject: (name) => metrics.rateLimited.inc({ limit: name }) });
   const memoryStore = redis ? undefined : createMemoryStore();
+  const durableStore = createPostgresStore({ db: storage.db, clock: core.clock });
   const adapter = createAdapterFactory({
     findClient: clients.find,
-    durable: createPostgresStore({ db: storage.db, clock: core.clock }),
+    durable: durableStore,
     ephemeral: redis ? createRedisStore(redis) : memoryStore!,
   });
   // The organization each person's grant acts for; durable like the grant (same lifetime).
@@ -70,6 +71,12 @@ export async function createTessera(config: Config, options: { logger: Logger; c
     },
   });
   oidc.provider.on('grant.success', (ctx) => metrics.tokensIssued.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
+  // A refresh token's consumption rides on its successor's save; whatever a request left is made here.
+  const settle = (ctx: object) => {
+    durableStore.settle(ctx).catch((error: unknown) => logger.error({ err: error }, 'could not consume a refresh token'));
+  };
+  oidc.provider.on('grant.success', settle);
+  oidc.provider.on('grant.error', settle);
 
   // Another process (the CLI, another instance) may rotate keys: hear it at once through the
   // change feed, and poll as a safety net for a missed notification.

@@ -31,10 +31,22 @@ type Actor = { user: GrantActor['user'] | undefined; acting: Acting };
  */
 const perRequest = new WeakMap<object, Map<string, Promise<Actor>>>();
 
-function actorOf(deps: AccountDeps, grantId: string | undefined, userId: string, ctx?: object): Promise<Actor> {
-  if (!ctx) return lookUpActor(deps, grantId, userId);
+function memoOf(ctx: object) {
   let memo = perRequest.get(ctx);
   if (!memo) perRequest.set(ctx, (memo = new Map()));
+  return memo;
+}
+
+/** An actor read together with the refresh token (adapters/postgres.ts): this request asks no more. */
+export function rememberActor(ctx: object, grantId: string, userId: string, actor: GrantActor | undefined) {
+  const memo = memoOf(ctx);
+  const key = `${grantId}:${userId}`;
+  if (!memo.has(key)) memo.set(key, Promise.resolve(actor ?? { user: undefined, acting: undefined }));
+}
+
+function actorOf(deps: AccountDeps, grantId: string | undefined, userId: string, ctx?: object): Promise<Actor> {
+  if (!ctx) return lookUpActor(deps, grantId, userId);
+  const memo = memoOf(ctx);
   const key = `${grantId ?? ''}:${userId}`;
   let actor = memo.get(key);
   if (!actor) {

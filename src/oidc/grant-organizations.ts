@@ -2,7 +2,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Db } from '../storage/db.js';
 import type { Role } from '../orgs/roles.js';
 import { toUser, type User } from '../orgs/users.js';
-import { findGrantActor, findGrantOrganization, upsertGrantOrganization } from '../storage/repositories/grant-organizations.js';
+import { findGrantActor, findGrantOrganization, upsertGrantOrganization, type GrantActorRow } from '../storage/repositories/grant-organizations.js';
 
 /**
  * The organization a grant acts for. oidc-provider's Grant keeps only its own fields, so the
@@ -22,16 +22,18 @@ export function createGrantOrganizations(deps: { db: Db; clock: Clock; ttlSecond
     /** The person behind a grant and what they act as, read together (one query per token request). */
     async actor(grantId: string, userId: string): Promise<GrantActor | undefined> {
       const row = await findGrantActor(db, grantId, userId, clock.now());
-      if (!row) return undefined;
-      return {
-        user: toUser(row),
-        acting: row.org_id ? (row.role ? { org: row.org_id, role: row.role as Role } : null) : undefined,
-      };
+      return row ? toGrantActor(row) : undefined;
     },
   };
 }
 
 export type GrantOrganizations = ReturnType<typeof createGrantOrganizations>;
+
+/** The person of a grant-actor row and what they act as (also read ahead with a refresh token). */
+export const toGrantActor = (row: GrantActorRow): GrantActor => ({
+  user: toUser(row),
+  acting: row.org_id ? (row.role ? { org: row.org_id, role: row.role as Role } : null) : undefined,
+});
 
 export interface GrantActor {
   user: User;

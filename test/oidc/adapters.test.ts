@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 
 import { createMemoryStore } from '../../src/oidc/adapters/memory.js';
@@ -125,5 +126,82 @@ describe('expired grants and refresh tokens in Postgres', () => {
     expect(payloads.map((row) => row.id)).toEqual([live]);
     const grants = await db.selectFrom('grant_organizations').select('grant_id').where('grant_id', 'in', [expiredGrant, liveGrant]).execute();
     expect(grants.map((row) => row.grant_id)).toEqual([liveGrant]);
+  });
+});
+
+describe('refresh-token rotation in Postgres, inside a token request', () => {
+  // Each token request is its own context, as oidc-provider keeps it in AsyncLocalStorage.
+  const requests = new AsyncLocalStorage<object>();
+  const inRequest = <T>(work: () => Promise<T>) => {
+    const ctx = {};
+    return { ctx, done: requests.run(ctx, work) };
+  };
+  const rotation = (replays: AdapterPayload[] = []) => {
+    const store = createPostgresStore({ db: core.storage.db, clock: { now: () => new Date() }, currentRequest: () => requests.getStore() });
+    const onReplay = async (payload: AdapterPayload) => {
+      replays.push(payload);
+      throw Object.assign(new Error('refresh token already used'), { error: 'invalid_grant' });
+    };
+    return { store, tokens: store.adapter('RefreshToken', onReplay), grants: store.adapter('Grant', onReplay) };
+  };
+  const stored = async (ids: string[]) =>
+    core.storage.db.selectFrom('oidc_payloads').select(['id', 'consumed_at']).where('model', '=', 'RefreshToken').where('id', 'in', ids).execute();
+  const givenToken = async (tokens: Adapter) => {
+    const [id, grantId] = [newId(), newId()];
+    await tokens.upsert(id, { kind: 'RefreshToken', jti: id, grantId }, 600);
+    return { id, grantId };
+  };
+
+  test('the old token is consumed together with its successor\'s save, and by settle when no save follows', async () => {
+    const { store, tokens } = rotation();
+    const old = await givenToken(tokens);
+    const successor = newId();
+    await inRequest(async () => {
+      await tokens.consume(old.id);
+      await tokens.upsert(successor, { kind: 'RefreshToken', jti: successor, grantId: old.grantId }, 600);
+    }).done;
+    const rows = await stored([old.id, successor]);
+    expect(rows.find((row) => row.id === old.id)?.consumed_at).toBeInstanceOf(Date);
+    expect(rows.find((row) => row.id === successor)?.consumed_at).toBeNull();
+
+    // A request that fails between the consumption and the save still leaves the token consumed.
+    const abandoned = await givenToken(tokens);
+    const request = inRequest(() => tokens.consume(abandoned.id));
+    await request.done;
+    await store.settle(request.ctx);
+    expect((await stored([abandoned.id]))[0]?.consumed_at).toBeInstanceOf(Date);
+  });
+
+  test('two requests rotating one token at once: exactly one successor is stored, the other is a replay', async () => {
+    const replays: AdapterPayload[] = [];
+    const { tokens } = rotation(replays);
+    const old = await givenToken(tokens);
+    const successors = [newId(), newId(), newId(), newId()];
+    const outcomes = await Promise.allSettled(
+      successors.map((successor) =>
+        inRequest(async () => {
+          await tokens.consume(old.id);
+          await tokens.upsert(successor, { kind: 'RefreshToken', jti: successor, grantId: old.grantId }, 600);
+        }).done,
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    expect(replays).toHaveLength(3);
+    expect(replays.every((payload) => payload.grantId === old.grantId)).toBe(true);
+    expect(await stored(successors)).toHaveLength(1);
+  });
+
+  test('reading a refresh token brings its grant along: the grant is answered from that read', async () => {
+    const { tokens, grants } = rotation();
+    const old = await givenToken(tokens);
+    await grants.upsert(old.grantId, { kind: 'Grant', jti: old.grantId, accountId: 'usr_x' }, 600);
+    const seen = await inRequest(async () => {
+      expect(await tokens.find(old.id)).toMatchObject({ jti: old.id, grantId: old.grantId });
+      await core.storage.db.deleteFrom('oidc_payloads').where('model', '=', 'Grant').where('id', '=', old.grantId).execute();
+      return grants.find(old.grantId);
+    }).done;
+    expect(seen).toMatchObject({ kind: 'Grant', jti: old.grantId });
+    // Outside that request the grant is read afresh (and is gone).
+    expect(await grants.find(old.grantId)).toBeUndefined();
   });
 });

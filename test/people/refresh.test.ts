@@ -60,6 +60,17 @@ describe('refresh tokens (seed 000, step 5)', () => {
     expect(userinfo.status).toBe(401);
   });
 
+  test('the same refresh token sent five times at once is rotated once; the replays revoke the family', async () => {
+    const { app, tokens } = await signInWithOfflineAccess(tessera);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => refreshJson(tessera, app, tokens.refresh_token!)));
+
+    const winners = answers.filter((answer) => answer.status === 200);
+    expect(winners).toHaveLength(1);
+    expect(answers.filter((answer) => answer.status === 400 && answer.body.error === 'invalid_grant')).toHaveLength(4);
+    const successor = await refreshJson(tessera, app, winners[0]!.body.refresh_token as string);
+    expect(successor.body).toMatchObject({ error: 'invalid_grant' });
+  });
+
   test('public clients rotate too, and a refresh token only works for the client it was issued to', async () => {
     const { app, tokens } = await signInWithOfflineAccess(tessera, 'spa');
     const other = await givenApplication(tessera.core, { type: 'spa' });

@@ -39,7 +39,7 @@ const FIND_GRANT_ACTOR = `select users.id, users.email, users.name, users.email_
   left join memberships as m on m.org_id = g.org_id and m.user_id = users.id
   where users.id = $3`;
 
-interface GrantActorRow {
+export interface GrantActorRow {
   id: string;
   email: string;
   name: string;

@@ -23,16 +23,18 @@ const CONSUME = 'update oidc_payloads set consumed_at = $3 where model = $1 and 
 
 type StoredPayload = { payload: Record<string, unknown>; consumed_at: Date | null };
 
-export const upsertPayload = (db: Db, row: PayloadRow) =>
-  runStatement(db, UPSERT, [
-    row.model,
-    row.id,
-    JSON.stringify(row.payload),
-    row.grantId ?? null,
-    row.uid ?? null,
-    row.userCode ?? null,
-    row.expiresAt ?? null,
-  ]);
+/** $1–$7 of UPSERT and CONSUME_AND_UPSERT. */
+const rowParameters = (row: PayloadRow) => [
+  row.model,
+  row.id,
+  JSON.stringify(row.payload),
+  row.grantId ?? null,
+  row.uid ?? null,
+  row.userCode ?? null,
+  row.expiresAt ?? null,
+];
+
+export const upsertPayload = (db: Db, row: PayloadRow) => runStatement(db, UPSERT, rowParameters(row));
 
 const live = (now: Date) => sql<boolean>`(expires_at is null or expires_at > ${now})`;
 
@@ -57,6 +59,21 @@ export const destroyPayload = (db: Db, model: string, id: string) =>
 
 export const destroyPayloadsByGrant = (db: Db, model: string, grantId: string) =>
   db.deleteFrom('oidc_payloads').where('model', '=', model).where('grant_id', '=', grantId).execute();
+
+/**
+ * A rotation in one statement: marks `consumedId` consumed only if nobody did before and, only
+ * then, stores its successor. False when another request had consumed it first (nothing stored):
+ * the row lock makes a racing rotation wait here and then find it consumed.
+ */
+export const consumeAndUpsertPayload = async (db: Db, consumedId: string, at: Date, row: PayloadRow) =>
+  (await runStatement(db, CONSUME_AND_UPSERT, [...rowParameters(row), consumedId, at])).numAffectedRows === 1n;
+
+const CONSUME_AND_UPSERT = `with consumed as (
+    update oidc_payloads set consumed_at = $9 where model = $1 and id = $8 and consumed_at is null returning id)
+  insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at)
+  select $1, $2, $3::jsonb, $4, $5, $6, $7::timestamptz where exists (select 1 from consumed)
+  on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+    uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`;
 
 /** Deletes up to `limit` expired rows; returns how many went (batches keep each delete short). */
 export const deleteExpiredPayloads = async (db: Db, now: Date, limit: number) =>
