@@ -1,0 +1,45 @@
+// Same-machine A/B of two builds on one flow: `node bench/ab.js <dir A> <dir B>`, each dir a
+// built checkout (npm run build) with its own bench/. Starts both on Postgres + Redis, alternates
+// rounds (order flipped each round, so drift cancels out) and prints requests/s and server CPU
+// per request (all threads) for each. Knobs: AB_KIND (refresh | login), AB_ROUNDS (6),
+// AB_SECONDS (5), AB_CONNECTIONS (16). Never part of npm test.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { cpuSeconds, median, runLoad } from './lib.js';
+
+const dirs = process.argv.slice(2).map((dir) => path.resolve(dir));
+if (dirs.length !== 2) throw new Error('usage: node bench/ab.js <built checkout A> <built checkout B>');
+const kind = process.env.AB_KIND ?? 'refresh';
+const rounds = Number(process.env.AB_ROUNDS ?? 6);
+const seconds = Number(process.env.AB_SECONDS ?? 5);
+const connections = Number(process.env.AB_CONNECTIONS ?? 16);
+const from = (dir, file) => import(pathToFileURL(path.join(dir, 'bench', file)).href);
+
+const servers = [];
+try {
+  for (const [i, dir] of dirs.entries()) {
+    const { startTessera } = await from(dir, 'tessera.js');
+    const { probeLogin } = await from(dir, 'features.js');
+    const tessera = await startTessera({ port: 4200 + i, database: `tessera_ab_${i}` });
+    servers.push({ dir, tessera, cpu: [], rps: [] });
+    const probe = await probeLogin(tessera);
+    if (probe.missing) throw new Error(`${dir}: ${probe.missing}`);
+    servers.at(-1).login = probe.login;
+  }
+  const load = (server, time) => runLoad({ kind, login: server.login, connections, seconds: time }, 'flow-worker.js');
+  for (const server of servers) await load(server, 3);
+  for (let round = 0; round < rounds; round += 1) {
+    for (const server of round % 2 ? [...servers].reverse() : servers) {
+      const before = cpuSeconds(server.tessera.pid);
+      const result = await load(server, seconds);
+      const cpuMs = ((cpuSeconds(server.tessera.pid) - before) * 1000) / result.total;
+      server.cpu.push(cpuMs);
+      server.rps.push(result.rps);
+      process.stderr.write(`ab: round ${round + 1}/${rounds} ${server.dir}: ${result.rps.toFixed(0)} rps, ${cpuMs.toFixed(3)} ms CPU, ${result.errors} errors\n`);
+    }
+  }
+} finally {
+  await Promise.all(servers.map((server) => server.tessera.stop().catch(() => {})));
+}
+for (const server of servers) console.log(`${server.dir}: ${kind} median ${median(server.rps).toFixed(0)} rps, ${median(server.cpu).toFixed(3)} ms CPU per request`);
