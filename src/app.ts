@@ -73,7 +73,7 @@ export async function createTessera(config: Config, options: { logger: Logger; c
   oidc.provider.on('grant.success', (ctx) => metrics.tokensIssued.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
   // A refresh token's consumption rides on its successor's save; whatever a request left is made here.
   const settle = (ctx: object) => {
-    durableStore.settle(ctx).catch((error: unknown) => logger.error({ err: error }, 'could not consume a refresh token'));
+    durableStore.settle(ctx)?.catch((error: unknown) => logger.error({ err: error }, 'could not consume a refresh token'));
   };
   oidc.provider.on('grant.success', settle);
   oidc.provider.on('grant.error', settle);

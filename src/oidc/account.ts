@@ -22,6 +22,8 @@ export const CLAIMS = {
 
 type Acting = GrantActor['acting'];
 type Actor = { user: GrantActor['user'] | undefined; acting: Acting };
+/** Nobody: an unknown person, or a grant whose person is gone. */
+const NOBODY: Actor = { user: undefined, acting: undefined };
 
 /**
  * One token request asks "who is this and what do they act as" two or three times (findAccount,
@@ -41,7 +43,7 @@ function memoOf(ctx: object) {
 export function rememberActor(ctx: object, grantId: string, userId: string, actor: GrantActor | undefined) {
   const memo = memoOf(ctx);
   const key = `${grantId}:${userId}`;
-  if (!memo.has(key)) memo.set(key, Promise.resolve(actor ?? { user: undefined, acting: undefined }));
+  if (!memo.has(key)) memo.set(key, Promise.resolve(actor ?? NOBODY));
 }
 
 function actorOf(deps: AccountDeps, grantId: string | undefined, userId: string, ctx?: object): Promise<Actor> {
@@ -59,7 +61,7 @@ function actorOf(deps: AccountDeps, grantId: string | undefined, userId: string,
 async function lookUpActor(deps: AccountDeps, grantId: string | undefined, userId: string): Promise<Actor> {
   if (!grantId) return { user: await deps.users.find(userId), acting: undefined };
   const actor = await deps.grantOrganizations.actor(grantId, userId);
-  return actor ?? { user: undefined, acting: undefined };
+  return actor ?? NOBODY;
 }
 
 /**

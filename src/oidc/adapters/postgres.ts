@@ -52,6 +52,7 @@ export function createPostgresStore(deps: {
 }) {
   const { db, clock, currentRequest = () => Provider.ctx } = deps;
 
+  /** This request's state, made on first use (a refresh token read or consumed). */
   function requestState(): RequestState | undefined {
     const ctx = currentRequest();
     if (!ctx) return undefined;
@@ -59,8 +60,13 @@ export function createPostgresStore(deps: {
     if (!state) states.set(ctx, (state = { ctx, grants: new Map() }));
     return state;
   }
+  /** This request's state if it has one; other reads and saves make none. */
+  const existingState = (): RequestState | undefined => {
+    const ctx = currentRequest();
+    return ctx ? states.get(ctx) : undefined;
+  };
 
-  const consume = async (model: string, id: string) => guard(() => consumePayload(db, model, id, clock.now()));
+  const consume = (model: string, id: string) => guard(() => consumePayload(db, model, id, clock.now()));
 
   /** The refresh token, with its grant and person kept for the rest of the request. */
   async function findRefreshToken(id: string, state: RequestState) {
@@ -68,7 +74,7 @@ export function createPostgresStore(deps: {
     if (!row) return undefined;
     const payload = withConsumed(row);
     if (row.grant_id) {
-      state.grants.set(row.grant_id, withConsumed(row.grant_payload ? { payload: row.grant_payload, consumed_at: null } : undefined));
+      state.grants.set(row.grant_id, (row.grant_payload ?? undefined) as AdapterPayload | undefined);
       const accountId = payload?.accountId;
       if (typeof accountId === 'string') rememberActor(state.ctx, row.grant_id, accountId, row.id === null ? undefined : toGrantActor(row));
     }
@@ -89,7 +95,7 @@ export function createPostgresStore(deps: {
 
       return {
         async upsert(id, payload, expiresIn) {
-          const state = model === 'RefreshToken' ? requestState() : undefined;
+          const state = model === 'RefreshToken' ? existingState() : undefined;
           const consumedId = state?.pendingConsume;
           if (!consumedId) {
             await guard(() => upsertPayload(db, rowOf(id, payload, expiresIn)));
@@ -101,7 +107,7 @@ export function createPostgresStore(deps: {
           if (!won) await onReplay((await this.find(consumedId)) ?? {});
         },
         async find(id) {
-          const state = model === 'RefreshToken' || model === 'Grant' ? requestState() : undefined;
+          const state = model === 'RefreshToken' ? requestState() : model === 'Grant' ? existingState() : undefined;
           if (state && model === 'RefreshToken') return findRefreshToken(id, state);
           if (state?.grants.has(id)) {
             const grant = state.grants.get(id);
@@ -138,14 +144,15 @@ export function createPostgresStore(deps: {
 
     /**
      * Called when a token request ends: a consumption no successor's save took along (the
-     * request failed in between) is made now, so a consumed token never stays usable.
+     * request failed in between) is made now, so a consumed token never stays usable. Answers
+     * nothing (no promise) for the many requests that left none: it runs on every token request.
      */
-    async settle(ctx: object) {
+    settle(ctx: object): Promise<unknown> | undefined {
       const state = states.get(ctx);
       const id = state?.pendingConsume;
-      if (!id) return;
+      if (!id) return undefined;
       state.pendingConsume = undefined;
-      await consume('RefreshToken', id);
+      return consume('RefreshToken', id);
     },
   };
 }

@@ -32,12 +32,16 @@ export const deleteGrantOrganizationsForUser = (db: Db, userId: string) =>
 export const findGrantActor = async (db: Db, grantId: string, userId: string, now: Date) =>
   (await runStatement<GrantActorRow>(db, FIND_GRANT_ACTOR, [grantId, now, userId])).rows[0];
 
+/** GrantActorRow's columns, from `users` joined by grantActorJoins (also read with a refresh token). */
+export const GRANT_ACTOR_COLUMNS = 'users.id, users.email, users.name, users.email_verified, users.created_at, users.suspended_at, g.org_id, m.role';
+
+/** The grant's live organization (`g`) and the person's membership there (`m`), for `users`. */
+export const grantActorJoins = (grantId: string, now: string) => `
+  left join grant_organizations as g on g.grant_id = ${grantId} and g.expires_at > ${now}
+  left join memberships as m on m.org_id = g.org_id and m.user_id = users.id`;
+
 // Run on every refresh: plain SQL (see runStatement).
-const FIND_GRANT_ACTOR = `select users.id, users.email, users.name, users.email_verified, users.created_at, users.suspended_at, g.org_id, m.role
-  from users
-  left join grant_organizations as g on g.grant_id = $1 and g.expires_at > $2
-  left join memberships as m on m.org_id = g.org_id and m.user_id = users.id
-  where users.id = $3`;
+const FIND_GRANT_ACTOR = `select ${GRANT_ACTOR_COLUMNS} from users ${grantActorJoins('$1', '$2')} where users.id = $3`;
 
 export interface GrantActorRow {
   id: string;

@@ -1,5 +1,5 @@
 import { runStatement, type Db } from '../db.js';
-import type { GrantActorRow } from './grant-organizations.js';
+import { GRANT_ACTOR_COLUMNS, grantActorJoins, type GrantActorRow } from './grant-organizations.js';
 
 /**
  * Everything oidc-provider's refresh grant reads, in one round trip: the refresh token, the grant
@@ -11,16 +11,13 @@ import type { GrantActorRow } from './grant-organizations.js';
 export const findRefreshTokenContext = async (db: Db, id: string, now: Date): Promise<RefreshTokenContextRow | undefined> =>
   (await runStatement<RefreshTokenContextRow>(db, FIND_REFRESH_TOKEN_CONTEXT, [id, now])).rows[0];
 
-// Expiry filters as in findPayload and findGrantActor; the actor columns are null when the
-// token names no person (or one since deleted).
-const FIND_REFRESH_TOKEN_CONTEXT = `select rt.payload, rt.consumed_at, rt.grant_id,
-    g.payload as grant_payload,
-    u.id, u.email, u.name, u.email_verified, u.created_at, u.suspended_at, go.org_id, m.role
+// The token's expiry filter as in findPayload; the person as findGrantActor reads them (their
+// columns are null when the token names nobody, or somebody since deleted).
+const FIND_REFRESH_TOKEN_CONTEXT = `select rt.payload, rt.consumed_at, rt.grant_id, grant_row.payload as grant_payload, ${GRANT_ACTOR_COLUMNS}
   from oidc_payloads as rt
-  left join oidc_payloads as g on g.model = 'Grant' and g.id = rt.grant_id and (g.expires_at is null or g.expires_at > $2)
-  left join users as u on u.id = rt.payload ->> 'accountId'
-  left join grant_organizations as go on go.grant_id = rt.grant_id and go.expires_at > $2
-  left join memberships as m on m.org_id = go.org_id and m.user_id = u.id
+  left join oidc_payloads as grant_row on grant_row.model = 'Grant' and grant_row.id = rt.grant_id
+    and (grant_row.expires_at is null or grant_row.expires_at > $2)
+  left join users on users.id = rt.payload ->> 'accountId' ${grantActorJoins('rt.grant_id', '$2')}
   where rt.model = 'RefreshToken' and rt.id = $1 and (rt.expires_at is null or rt.expires_at > $2)`;
 
 export type RefreshTokenContextRow = {
@@ -28,4 +25,4 @@ export type RefreshTokenContextRow = {
   consumed_at: Date | null;
   grant_id: string | null;
   grant_payload: Record<string, unknown> | null;
-} & ({ [K in keyof GrantActorRow]: GrantActorRow[K] } | { [K in keyof GrantActorRow]: null });
+} & (GrantActorRow | { [K in keyof GrantActorRow]: null });
