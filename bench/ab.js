@@ -1,12 +1,14 @@
 // Same-machine A/B of two builds on one flow: `node bench/ab.js <dir A> <dir B>`, each dir a
 // built checkout (npm run build) with its own bench/. Starts both on Postgres + Redis, alternates
 // rounds (order flipped each round, so drift cancels out) and prints requests/s and server CPU
-// per request (all threads) for each. Knobs: AB_KIND (refresh | login), AB_ROUNDS (6),
+// per request (all threads) for each. Knobs: AB_KIND (refresh | login | cc, the JSON-body
+// client_credentials request of the main bench), AB_ROUNDS (6),
 // AB_SECONDS (5), AB_CONNECTIONS (16). Never part of npm test.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { cpuSeconds, median, runLoad } from './lib.js';
+import { AUDIENCE, SCOPES } from './tessera.js';
 
 const dirs = process.argv.slice(2).map((dir) => path.resolve(dir));
 if (dirs.length !== 2) throw new Error('usage: node bench/ab.js <built checkout A> <built checkout B>');
@@ -27,7 +29,14 @@ try {
     if (probe.missing) throw new Error(`${dir}: ${probe.missing}`);
     servers.at(-1).login = probe.login;
   }
-  const load = (server, time) => runLoad({ kind, login: server.login, connections, seconds: time }, 'flow-worker.js');
+  const clientCredentials = ({ tessera }) => {
+    const params = { grant_type: 'client_credentials', client_id: tessera.seed.clientId, client_secret: tessera.seed.clientSecret, audience: AUDIENCE, scope: SCOPES.join(' ') };
+    return { url: `${tessera.url}/oauth/token`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) };
+  };
+  const load = (server, time) =>
+    kind === 'cc'
+      ? runLoad({ ...clientCredentials(server), connections, seconds: time })
+      : runLoad({ kind, login: server.login, connections, seconds: time }, 'flow-worker.js');
   for (const server of servers) await load(server, 3);
   for (let round = 0; round < rounds; round += 1) {
     for (const server of round % 2 ? [...servers].reverse() : servers) {
@@ -43,3 +52,7 @@ try {
   await Promise.all(servers.map((server) => server.tessera.stop().catch(() => {})));
 }
 for (const server of servers) console.log(`${server.dir}: ${kind} median ${median(server.rps).toFixed(0)} rps, ${median(server.cpu).toFixed(3)} ms CPU per request`);
+// Each round runs A and B back to back, so the ratio within a round is the least drift-prone figure.
+const [a, b] = servers;
+const paired = (of) => median(a[of].map((value, round) => b[of][round] / value)).toFixed(3);
+console.log(`B ÷ A, median of per-round ratios: CPU per request ${paired('cpu')}, requests/s ${paired('rps')}`);
