@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { cpuSeconds, median, runLoad } from './lib.js';
+import { cpuSeconds, databaseCpu, databaseCpuSince, median, runLoad } from './lib.js';
 import { AUDIENCE, SCOPES } from './tessera.js';
 
 const dirs = process.argv.slice(2).map((dir) => path.resolve(dir));
@@ -24,7 +24,7 @@ try {
     const { startTessera } = await from(dir, 'tessera.js');
     const { probeLogin } = await from(dir, 'features.js');
     const tessera = await startTessera({ port: 4200 + i, database: `tessera_ab_${i}` });
-    servers.push({ dir, tessera, cpu: [], rps: [] });
+    servers.push({ dir, tessera, cpu: [], dbCpu: [], rps: [] });
     const probe = await probeLogin(tessera);
     if (probe.missing) throw new Error(`${dir}: ${probe.missing}`);
     servers.at(-1).login = probe.login;
@@ -41,17 +41,20 @@ try {
   for (let round = 0; round < rounds; round += 1) {
     for (const server of round % 2 ? [...servers].reverse() : servers) {
       const before = cpuSeconds(server.tessera.pid);
+      const databaseBefore = databaseCpu();
       const result = await load(server, seconds);
       const cpuMs = ((cpuSeconds(server.tessera.pid) - before) * 1000) / result.total;
+      const dbCpuMs = (databaseCpuSince(databaseBefore) * 1000) / result.total;
       server.cpu.push(cpuMs);
+      server.dbCpu.push(dbCpuMs);
       server.rps.push(result.rps);
-      process.stderr.write(`ab: round ${round + 1}/${rounds} ${server.dir}: ${result.rps.toFixed(0)} rps, ${cpuMs.toFixed(3)} ms CPU, ${result.errors} errors\n`);
+      process.stderr.write(`ab: round ${round + 1}/${rounds} ${server.dir}: ${result.rps.toFixed(0)} rps, ${cpuMs.toFixed(3)} ms CPU (Postgres ${dbCpuMs.toFixed(3)}), ${result.errors} errors\n`);
     }
   }
 } finally {
   await Promise.all(servers.map((server) => server.tessera.stop().catch(() => {})));
 }
-for (const server of servers) console.log(`${server.dir}: ${kind} median ${median(server.rps).toFixed(0)} rps, ${median(server.cpu).toFixed(3)} ms CPU per request`);
+for (const server of servers) console.log(`${server.dir}: ${kind} median ${median(server.rps).toFixed(0)} rps, ${median(server.cpu).toFixed(3)} ms CPU per request (Postgres: ${median(server.dbCpu).toFixed(3)} ms)`);
 // Each round runs A and B back to back, so the ratio within a round is the least drift-prone figure.
 const [a, b] = servers;
 const paired = (of) => median(a[of].map((value, round) => b[of][round] / value)).toFixed(3);

@@ -11,9 +11,12 @@ const canPin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).s
 export const pinning = canPin ? 'server: CPU 0, load: CPU 1 (taskset)' : 'not pinned';
 export const pinned = (cpu, command, args) => (canPin ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args]);
 
-/** Starts a server pinned to CPU 0 and resolves once `ready()` says it answers. */
-export async function startServer(name, args, { env, cwd, ready, log }) {
-  const [command, argv] = pinned(0, NODE, args);
+/**
+ * Starts a server pinned to CPU 0 and resolves once `ready()` says it answers. `wrap` runs Node
+ * under another program (valgrind for instructions.js), `readyMs` is how long it may take.
+ */
+export async function startServer(name, args, { env, cwd, ready, log, wrap = [], readyMs = 60_000 }) {
+  const [command, argv] = wrap.length > 0 ? pinned(0, wrap[0], [...wrap.slice(1), NODE, ...args]) : pinned(0, NODE, args);
   const child = spawn(command, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk) => {
@@ -28,17 +31,17 @@ export async function startServer(name, args, { env, cwd, ready, log }) {
   void exited.then(({ code, signal }) => {
     if (!stopping) process.stderr.write(`bench: ${name} exited unexpectedly (code ${code}, signal ${signal}); last output:\n${output}\n`);
   });
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + readyMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before it was ready:\n${output}`);
     if (await ready().catch(() => false)) break;
-    if (Date.now() > deadline) throw new Error(`${name} not ready after 60 s:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`${name} not ready after ${readyMs / 1000} s:\n${output}`);
     await sleep(200);
   }
   return {
     name,
     child,
-    pid: child.pid, // taskset execs in place: this is the node process itself
+    pid: child.pid, // taskset (and valgrind) exec in place: this is the node process itself
     output: () => output,
     alive: () => child.exitCode === null && child.signalCode === null,
     async stop() {
@@ -98,6 +101,25 @@ export function cpuSeconds(pid) {
   } catch {
     return NaN;
   }
+}
+/**
+ * CPU seconds used so far by a local database server's processes (every backend, by the
+ * owning user, postgres by default), keyed by pid: subtract two readings with databaseCpuSince.
+ * Zero readings where the database is elsewhere, or its processes are not visible.
+ */
+export function databaseCpu(user = 'postgres') {
+  const pids = spawnSync('pgrep', ['-u', user], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  return new Map(pids.map((pid) => [pid, cpuSeconds(pid)]));
+}
+
+/** CPU seconds the database's processes used since `before` (backends started since count in full). */
+export function databaseCpuSince(before) {
+  let seconds = 0;
+  for (const [pid, now] of databaseCpu()) {
+    const then = before.get(pid) ?? 0;
+    if (Number.isFinite(now) && Number.isFinite(then)) seconds += now - then;
+  }
+  return seconds;
 }
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 

@@ -40,7 +40,7 @@ async function freshDatabase(baseUrl, name) {
   return url.toString();
 }
 
-export async function startTessera({ port, profileDir, database = 'tessera_bench' }) {
+export async function startTessera({ port, profileDir, database = 'tessera_bench', wrap, readyMs }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-'));
   const databaseUrl = await freshDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', database);
   const env = {
@@ -80,6 +80,8 @@ export async function startTessera({ port, profileDir, database = 'tessera_bench
   const server = await startServer('tessera', args, {
     cwd: root,
     env,
+    wrap,
+    readyMs,
     ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
   });
   return {

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import path from 'node:path';
 
 import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql, type QueryResult } from 'kysely';
 import pg from 'pg';
 
 import type { Config } from '../config/load.js';
@@ -35,11 +35,13 @@ const POOL_DEFAULTS = {
 const socketFile = (dataDir: string) => path.join(dataDir, '.s.PGSQL.5432');
 
 export async function openStorage(
-  config: Pick<Config, 'DATABASE_URL' | 'dataDir'>,
+  config: Pick<Config, 'DATABASE_URL' | 'dataDir'> & Partial<Pick<Config, 'DATABASE_PREPARED_STATEMENTS'>>,
   options: { serveEmbedded?: boolean; poolSize?: number } = {},
 ): Promise<Storage> {
   if (config.DATABASE_URL) {
-    return openPostgres({ ...POOL_DEFAULTS, connectionString: config.DATABASE_URL, max: options.poolSize ?? 10 }, 'postgres');
+    const storage = openPostgres({ ...POOL_DEFAULTS, connectionString: config.DATABASE_URL, max: options.poolSize ?? 10 }, 'postgres');
+    if (config.DATABASE_PREPARED_STATEMENTS !== false) preparedRunners.set(storage.db, runPrepared(storage.pool));
+    return storage;
   }
   // A running server owns the embedded database; other processes (the CLI) reach it over
   // its local socket, because PGlite cannot be opened by two processes at once.
@@ -49,7 +51,7 @@ export async function openStorage(
   return openEmbedded(config.dataDir, options.serveEmbedded ?? false);
 }
 
-function openPostgres(poolConfig: pg.PoolConfig, kind: 'postgres' | 'pglite-socket'): Storage {
+function openPostgres(poolConfig: pg.PoolConfig, kind: 'postgres' | 'pglite-socket'): Storage & { pool: pg.Pool } {
   const pool = new pg.Pool(poolConfig);
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
@@ -91,6 +93,7 @@ function openPostgres(poolConfig: pg.PoolConfig, kind: 'postgres' | 'pglite-sock
 
   return {
     db,
+    pool,
     kind,
     listen: listenWithReconnect,
     async ping() {
@@ -166,10 +169,35 @@ export function isConnectionError(error: unknown): boolean {
 export const notify = (db: Db, channel: string, payload: string) =>
   sql`select pg_notify(${channel}, ${payload})`.execute(db);
 
+/** A statement written as SQL text, run often enough to be worth preparing (see runStatement). */
+export interface Statement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** `name` identifies the statement on each connection, so one name must always mean one text. */
+export const statement = (name: string, text: string): Statement => ({ name: `tessera_${name}`, text });
+
+type PreparedRunner = (statement: Statement, values: unknown[]) => Promise<QueryResult<never>>;
+/** Databases whose statements may be prepared: Postgres pools, not transactions or PGlite. */
+const preparedRunners = new WeakMap<Db, PreparedRunner>();
+
+/** Named statements through pg: parsed and planned once per connection, then only executed. */
+const runPrepared = (pool: pg.Pool): PreparedRunner => async (prepared, values) => {
+  const result = await pool.query({ name: prepared.name, text: prepared.text, values });
+  const changed = result.command === 'INSERT' || result.command === 'UPDATE' || result.command === 'DELETE' || result.command === 'MERGE';
+  return { rows: result.rows as never[], numAffectedRows: changed ? BigInt(result.rowCount ?? 0) : undefined };
+};
+
 /**
  * Runs a statement written as SQL text. For the few statements every refresh runs, kysely's
  * builder cost more main-thread time than the round trip itself (profiled: ≈ 1 ms of a 5 ms
  * refresh went to building and compiling queries); these skip it and only bind parameters.
+ * On Postgres they are also prepared: planning the refresh token's read with its grant and
+ * person cost the database 0.42 ms of CPU per execution, against 0.08 ms once prepared.
  */
-export const runStatement = <Row>(db: Db, text: string, parameters: readonly unknown[]) =>
-  db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]));
+export const runStatement = <Row>(db: Db, prepared: Statement, parameters: readonly unknown[]): Promise<QueryResult<Row>> => {
+  const runner = preparedRunners.get(db);
+  if (runner) return runner(prepared, [...parameters]) as Promise<QueryResult<Row>>;
+  return db.executeQuery<Row>(CompiledQuery.raw(prepared.text, [...parameters]));
+};

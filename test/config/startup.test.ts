@@ -12,6 +12,7 @@ describe('configuration is parsed once, and a bad value stops the process with o
     ['LOG_LEVEL', 'loud'],
     ['KEY_ENCRYPTION_KEY', 'too-short'],
     ['ISSUER', 'https://auth.example.com/'],
+    ['DATABASE_PREPARED_STATEMENTS', 'yes'],
   ])('%s=%s', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     const result = spawnSync(process.execPath, [main], { env: { PATH: process.env.PATH, [variable]: value }, encoding: 'utf8', timeout: 20_000 });
@@ -24,7 +25,8 @@ describe('configuration is parsed once, and a bad value stops the process with o
 
   test('defaults: port 3000, embedded storage under ./data, issuer on localhost', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, ISSUER: 'http://localhost:3000', DATABASE_URL: undefined, REDIS_URL: undefined, ACCESS_TOKEN_TTL: 86400 });
+    expect(config).toMatchObject({ PORT: 3000, ISSUER: 'http://localhost:3000', DATABASE_URL: undefined, REDIS_URL: undefined, ACCESS_TOKEN_TTL: 86400, DATABASE_PREPARED_STATEMENTS: true });
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).DATABASE_PREPARED_STATEMENTS).toBe(false);
     expect(config.dataDir).toBe(path.resolve('data'));
   });
 });

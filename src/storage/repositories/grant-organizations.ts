@@ -1,4 +1,4 @@
-import { runStatement, type Db } from '../db.js';
+import { runStatement, statement, type Db } from '../db.js';
 
 export const upsertGrantOrganization = (db: Db, row: { grant_id: string; user_id: string; org_id: string; expires_at: Date }) =>
   db
@@ -19,8 +19,8 @@ export const findGrantOrganization = (db: Db, grantId: string, now: Date) =>
 export const deleteExpiredGrantOrganizations = async (db: Db, now: Date, limit: number) =>
   Number((await runStatement(db, DELETE_EXPIRED, [now, limit])).numAffectedRows ?? 0n);
 
-const DELETE_EXPIRED = `delete from grant_organizations where ctid in
-  (select ctid from grant_organizations where expires_at <= $1 limit $2)`;
+const DELETE_EXPIRED = statement('grant_organization_delete_expired', `delete from grant_organizations where ctid in
+  (select ctid from grant_organizations where expires_at <= $1 limit $2)`);
 
 export const deleteGrantOrganizationsForUser = (db: Db, userId: string) =>
   db.deleteFrom('grant_organizations').where('user_id', '=', userId).execute();
@@ -41,7 +41,7 @@ export const grantActorJoins = (grantId: string, now: string) => `
   left join memberships as m on m.org_id = g.org_id and m.user_id = users.id`;
 
 // Run on every refresh: plain SQL (see runStatement).
-const FIND_GRANT_ACTOR = `select ${GRANT_ACTOR_COLUMNS} from users ${grantActorJoins('$1', '$2')} where users.id = $3`;
+const FIND_GRANT_ACTOR = statement('grant_actor_find', `select ${GRANT_ACTOR_COLUMNS} from users ${grantActorJoins('$1', '$2')} where users.id = $3`);
 
 export interface GrantActorRow {
   id: string;

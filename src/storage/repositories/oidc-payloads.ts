@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import { runStatement, type Db } from '../db.js';
+import { runStatement, statement, type Db } from '../db.js';
 
 export interface PayloadRow {
   model: string;
@@ -13,13 +13,13 @@ export interface PayloadRow {
 }
 
 // Grants and refresh tokens are read, consumed and written on every refresh: plain SQL (see runStatement).
-const UPSERT = `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at)
+const UPSERT = statement('payload_upsert', `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at)
   values ($1, $2, $3, $4, $5, $6, $7)
   on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
-    uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`;
-const FIND = `select payload, consumed_at from oidc_payloads
-  where model = $1 and id = $2 and (expires_at is null or expires_at > $3)`;
-const CONSUME = 'update oidc_payloads set consumed_at = $3 where model = $1 and id = $2 and consumed_at is null';
+    uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`);
+const FIND = statement('payload_find', `select payload, consumed_at from oidc_payloads
+  where model = $1 and id = $2 and (expires_at is null or expires_at > $3)`);
+const CONSUME = statement('payload_consume', 'update oidc_payloads set consumed_at = $3 where model = $1 and id = $2 and consumed_at is null');
 
 type StoredPayload = { payload: Record<string, unknown>; consumed_at: Date | null };
 
@@ -68,19 +68,19 @@ export const destroyPayloadsByGrant = (db: Db, model: string, grantId: string) =
 export const consumeAndUpsertPayload = async (db: Db, consumedId: string, at: Date, row: PayloadRow) =>
   (await runStatement(db, CONSUME_AND_UPSERT, [...rowParameters(row), consumedId, at])).numAffectedRows === 1n;
 
-const CONSUME_AND_UPSERT = `with consumed as (
+const CONSUME_AND_UPSERT = statement('payload_consume_and_upsert', `with consumed as (
     update oidc_payloads set consumed_at = $9 where model = $1 and id = $8 and consumed_at is null returning id)
   insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at)
   select $1, $2, $3::jsonb, $4, $5, $6, $7::timestamptz where exists (select 1 from consumed)
   on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
-    uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`;
+    uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`);
 
 /** Deletes up to `limit` expired rows; returns how many went (batches keep each delete short). */
 export const deleteExpiredPayloads = async (db: Db, now: Date, limit: number) =>
   Number((await runStatement(db, DELETE_EXPIRED, [now, limit])).numAffectedRows ?? 0n);
 
-const DELETE_EXPIRED = `delete from oidc_payloads where ctid in
-  (select ctid from oidc_payloads where expires_at <= $1 limit $2)`;
+const DELETE_EXPIRED = statement('payload_delete_expired', `delete from oidc_payloads where ctid in
+  (select ctid from oidc_payloads where expires_at <= $1 limit $2)`);
 
 /** Grants and refresh tokens of one person: what suspending them deletes (oidc_payloads_account index). */
 export const destroyDurablePayloadsByAccount = (db: Db, accountId: string) =>

@@ -1,4 +1,4 @@
-import { runStatement, type Db } from '../db.js';
+import { runStatement, statement, type Db } from '../db.js';
 import { GRANT_ACTOR_COLUMNS, grantActorJoins, type GrantActorRow } from './grant-organizations.js';
 
 /**
@@ -13,12 +13,12 @@ export const findRefreshTokenContext = async (db: Db, id: string, now: Date): Pr
 
 // The token's expiry filter as in findPayload; the person as findGrantActor reads them (their
 // columns are null when the token names nobody, or somebody since deleted).
-const FIND_REFRESH_TOKEN_CONTEXT = `select rt.payload, rt.consumed_at, rt.grant_id, grant_row.payload as grant_payload, ${GRANT_ACTOR_COLUMNS}
+const FIND_REFRESH_TOKEN_CONTEXT = statement('refresh_token_context_find', `select rt.payload, rt.consumed_at, rt.grant_id, grant_row.payload as grant_payload, ${GRANT_ACTOR_COLUMNS}
   from oidc_payloads as rt
   left join oidc_payloads as grant_row on grant_row.model = 'Grant' and grant_row.id = rt.grant_id
     and (grant_row.expires_at is null or grant_row.expires_at > $2)
   left join users on users.id = rt.payload ->> 'accountId' ${grantActorJoins('rt.grant_id', '$2')}
-  where rt.model = 'RefreshToken' and rt.id = $1 and (rt.expires_at is null or rt.expires_at > $2)`;
+  where rt.model = 'RefreshToken' and rt.id = $1 and (rt.expires_at is null or rt.expires_at > $2)`);
 
 export type RefreshTokenContextRow = {
   payload: Record<string, unknown>;
