@@ -163,7 +163,8 @@ export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: string }).code;
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08006', '08001'].includes(code)) return true;
-  return /timeout|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(error.message);
+  // pg's own words for a connection that died or was closed under a query (no error code).
+  return /timeout|Connection terminated|connect ECONNREFUSED|is not queryable|Cannot use a pool after calling end/i.test(error.message);
 }
 
 export const notify = (db: Db, channel: string, payload: string) =>

@@ -1,0 +1,23 @@
+import { isConnectionError } from '../../../src/storage/db.js';
+
+// What pg and pg-pool throw when Postgres is gone: each must become a 503, never a 500.
+test.each([
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+  new Error('Connection terminated unexpectedly'),
+  new Error('Client has encountered a connection error and is not queryable'),
+  new Error('Client was closed and is not queryable'),
+  new Error('timeout exceeded when trying to connect'),
+  new Error('Cannot use a pool after calling end on the pool'),
+  Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+])('%s is an outage', (error) => {
+  expect(isConnectionError(error)).toBe(true);
+});
+
+test.each([
+  Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }),
+  Object.assign(new Error('invalid input syntax for type uuid'), { code: '22P02' }),
+  new Error('something else'),
+  'not an error',
+])('%s is not an outage', (error) => {
+  expect(isConnectionError(error)).toBe(false);
+});
