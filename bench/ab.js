@@ -7,8 +7,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { cpuSeconds, databaseCpu, databaseCpuSince, median, runLoad } from './lib.js';
-import { AUDIENCE, SCOPES } from './tessera.js';
+import { cpuSeconds, databaseCpu, databaseCpuSince, median, pairedRatio, runLoad } from './lib.js';
+import { clientCredentialsRequest } from './tessera.js';
 
 const dirs = process.argv.slice(2).map((dir) => path.resolve(dir));
 if (dirs.length !== 2) throw new Error('usage: node bench/ab.js <built checkout A> <built checkout B>');
@@ -29,13 +29,9 @@ try {
     if (probe.missing) throw new Error(`${dir}: ${probe.missing}`);
     servers.at(-1).login = probe.login;
   }
-  const clientCredentials = ({ tessera }) => {
-    const params = { grant_type: 'client_credentials', client_id: tessera.seed.clientId, client_secret: tessera.seed.clientSecret, audience: AUDIENCE, scope: SCOPES.join(' ') };
-    return { url: `${tessera.url}/oauth/token`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) };
-  };
   const load = (server, time) =>
     kind === 'cc'
-      ? runLoad({ ...clientCredentials(server), connections, seconds: time })
+      ? runLoad({ url: `${server.tessera.url}/oauth/token`, ...clientCredentialsRequest(server.tessera.seed, 'json'), connections, seconds: time })
       : runLoad({ kind, login: server.login, connections, seconds: time }, 'flow-worker.js');
   for (const server of servers) await load(server, 3);
   for (let round = 0; round < rounds; round += 1) {
@@ -55,7 +51,6 @@ try {
   await Promise.all(servers.map((server) => server.tessera.stop().catch(() => {})));
 }
 for (const server of servers) console.log(`${server.dir}: ${kind} median ${median(server.rps).toFixed(0)} rps, ${median(server.cpu).toFixed(3)} ms CPU per request (Postgres: ${median(server.dbCpu).toFixed(3)} ms)`);
-// Each round runs A and B back to back, so the ratio within a round is the least drift-prone figure.
 const [a, b] = servers;
-const paired = (of) => median(a[of].map((value, round) => b[of][round] / value)).toFixed(3);
+const paired = (of) => pairedRatio(a[of], b[of]).toFixed(3);
 console.log(`B ÷ A, median of per-round ratios: CPU per request ${paired('cpu')}, requests/s ${paired('rps')}`);

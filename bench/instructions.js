@@ -15,7 +15,7 @@ import path from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 
 import { startServer } from './lib.js';
-import { AUDIENCE, SCOPES, serverNodeFlags, startTessera } from './tessera.js';
+import { AUDIENCE, SCOPES, clientCredentialsRequest, serverNodeFlags, startTessera } from './tessera.js';
 
 const num = (name, fallback) => Number(process.env[name] ?? fallback);
 const REQUESTS = num('BENCH_IR_REQUESTS', 400);
@@ -36,7 +36,7 @@ const vgdbEnv = { ...process.env, HOST: '127.0.0.1' };
 
 /** Instructions since the last zeroing, from a fresh dump of the running process. */
 function dumpTotal(name, pid) {
-  const dumps = () => readdirSync(out).filter((name) => name.startsWith(`callgrind.out.${pid}`)).map((name) => ({ name, at: statSync(path.join(out, name)).mtimeMs }));
+  const dumps = () => readdirSync(out).filter((file) => file.startsWith(`callgrind.out.${pid}`)).map((file) => ({ name: file, at: statSync(path.join(out, file)).mtimeMs }));
   const before = Math.max(0, ...dumps().map((dump) => dump.at));
   execFileSync('callgrind_control', ['-d', String(pid)], { stdio: 'ignore', env: vgdbEnv });
   const dump = dumps().find((candidate) => candidate.at > before);
@@ -78,13 +78,12 @@ const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, ext
 const jwk = { ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'RS256', use: 'sig' };
 log('starting Tessera under callgrind (a few minutes: everything runs ~50× slower)');
 const tessera = await startTessera({ port: 4120, database: 'tessera_instructions', ...underValgrind });
-const params = { grant_type: 'client_credentials', client_id: tessera.seed.clientId, client_secret: tessera.seed.clientSecret, audience: AUDIENCE, scope: SCOPES.join(' ') };
-const form = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() };
+const form = clientCredentialsRequest(tessera.seed, 'form');
 try {
   if (ONLY !== 'baseline') results.tessera = await measure('tessera', tessera, `${tessera.url}/oauth/token`, form);
   if (ONLY !== 'tessera') {
     log('starting the baseline under callgrind');
-    const env = { PORT: '4121', HOST: '127.0.0.1', BENCH_JWK: JSON.stringify(jwk), BENCH_CLIENT_ID: params.client_id, BENCH_CLIENT_SECRET: params.client_secret, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPES: SCOPES.join(' ') };
+    const env = { PORT: '4121', HOST: '127.0.0.1', BENCH_JWK: JSON.stringify(jwk), BENCH_CLIENT_ID: tessera.seed.clientId, BENCH_CLIENT_SECRET: tessera.seed.clientSecret, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPES: SCOPES.join(' ') };
     // The same Node flags as Tessera's, so the comparison is of the code, not the heap settings.
     const baseline = await startServer('baseline', [...serverNodeFlags(), here('baseline-oidc-provider.js')], {
       env,

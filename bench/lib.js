@@ -123,6 +123,9 @@ export function databaseCpuSince(before) {
 }
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
+/** B ÷ A per round, then the median: rounds run back to back, so this is the least drift-prone ratio. */
+export const pairedRatio = (a, b) => median(b.map((value, round) => value / a[round]));
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const median = (values) => {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);

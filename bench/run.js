@@ -10,7 +10,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 
 import { probeApiKeyIntrospection, probeLogin } from './features.js';
 import { cpuSeconds, decodeJwt, median, memory, NODE, pinning, runJson, runLoad, startServer } from './lib.js';
-import { AUDIENCE, SCOPES, startTessera } from './tessera.js';
+import { AUDIENCE, SCOPES, clientCredentialsRequest, startTessera } from './tessera.js';
 
 const num = (name, fallback) => Number(process.env[name] ?? fallback);
 // This VM's speed moves by ±20 % within minutes: five short alternated rounds give a steadier
@@ -54,9 +54,8 @@ const servers = { tessera: { ...tessera, url: tessera.url }, baseline: { ...base
 
 try {
   // Every server gets the same request body (Auth0 style: secret in the body, audience, scope).
-  const params = { grant_type: 'client_credentials', client_id: tessera.seed.clientId, client_secret: tessera.seed.clientSecret, audience: AUDIENCE, scope: SCOPES.join(' ') };
-  const form = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() };
-  const json = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) };
+  const form = clientCredentialsRequest(tessera.seed, 'form');
+  const json = clientCredentialsRequest(tessera.seed, 'json');
 
   // Same claims everywhere, or the comparison means nothing: check once, keep in the results.
   results.claims = {};

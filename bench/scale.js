@@ -9,8 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 
 import pg from 'pg';
 
-import { cpuSeconds, median, runLoad } from './lib.js';
-import { AUDIENCE, SCOPES, startTessera } from './tessera.js';
+import { cpuSeconds, median, pairedRatio, runLoad } from './lib.js';
+import { clientCredentialsRequest, startTessera } from './tessera.js';
 
 const num = (name, fallback) => Number(process.env[name] ?? fallback);
 const DURATION = num('BENCH_DURATION', 5);
@@ -21,7 +21,6 @@ const log = (line) => process.stderr.write(`bench:scale: ${line}\n`);
 
 const small = await startTessera({ port: 4110, database: 'tessera_scale_small' });
 const large = await startTessera({ port: 4111, database: 'tessera_scale_large' });
-const tessera = large;
 const result = { date: new Date().toISOString(), orgs: ORGS, credentials: ORGS, users: USERS, rounds: ROUNDS, duration: DURATION };
 try {
   log(`seeding the large database: ${ORGS} organizations and credentials, ${USERS} users with memberships (SQL)`);
@@ -29,10 +28,7 @@ try {
   await seedLarge(large);
   result.seedSeconds = Math.round((Date.now() - started) / 1000);
 
-  const tokenLoad = (server, seconds) => {
-    const body = JSON.stringify({ grant_type: 'client_credentials', client_id: server.seed.clientId, client_secret: server.seed.clientSecret, audience: AUDIENCE, scope: SCOPES.join(' ') });
-    return runLoad({ url: `${server.url}/oauth/token`, method: 'POST', headers: { 'content-type': 'application/json' }, body, seconds });
-  };
+  const tokenLoad = (server, seconds) => runLoad({ url: `${server.url}/oauth/token`, ...clientCredentialsRequest(server.seed, 'json'), seconds });
   const measured = { small: [], large: [] };
   for (const server of [small, large]) await tokenLoad(server, 3); // warm-up, excluded
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -48,10 +44,9 @@ try {
   result.small = summary(measured.small);
   result.large = summary(measured.large);
   result.ratio = result.large.rps / result.small.rps;
-  // Rounds run back to back, so the ratio within each round is the least drift-prone figure.
-  result.pairedRatio = median(measured.large.map((run, round) => run.rps / measured.small[round].rps));
+  result.pairedRatio = pairedRatio(measured.small.map((r) => r.rps), measured.large.map((r) => r.rps));
 
-  result.management = await measureManagementLists();
+  result.management = await measureManagementLists(large);
 } finally {
   await Promise.all([small.stop(), large.stop()]);
 }
@@ -94,10 +89,10 @@ async function seedLarge(server) {
   }
 }
 
-/** p99 of the list endpoints, called by an admin credential of the bench organization. */
-async function measureManagementLists() {
+/** p99 of the list endpoints on `tessera`, called by an admin credential of the bench organization. */
+async function measureManagementLists(tessera) {
   const lists = ['credentials', 'members', 'api-keys', 'audit-events'].map((name) => `/api/v1/organizations/${tessera.seed.orgId}/${name}?limit=50`);
-  const token = await managementToken();
+  const token = await managementToken(tessera);
   if (!token) return Object.fromEntries(lists.map((path) => [path, 'n/a (feature missing: management API, issue 4)']));
   const out = {};
   for (const path of lists) {
@@ -111,7 +106,7 @@ async function measureManagementLists() {
   return out;
 }
 
-async function managementToken() {
+async function managementToken(tessera) {
   const { openCore } = await import(new URL('../dist/src/core.js', import.meta.url).href);
   const { loadConfig } = await import(new URL('../dist/src/config/load.js', import.meta.url).href);
   const { createLogger } = await import(new URL('../dist/src/observability/logger.js', import.meta.url).href);

@@ -14,6 +14,17 @@ export const AUDIENCE = 'https://api.bench.example.com';
 export const SCOPES = ['read:projects', 'write:projects'];
 
 /**
+ * The client_credentials request every scenario sends (Auth0 style: secret in the body, audience,
+ * scope), as a form or a JSON body, for the credential `startTessera` seeded.
+ */
+export function clientCredentialsRequest(seed, type) {
+  const params = { grant_type: 'client_credentials', client_id: seed.clientId, client_secret: seed.clientSecret, audience: AUDIENCE, scope: SCOPES.join(' ') };
+  return type === 'form'
+    ? { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() }
+    : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) };
+}
+
+/**
  * The Node flags `npm start` gives the server (read from package.json, so the bench runs what
  * users run); BENCH_NODE_FLAGS replaces them for experiments.
  */
