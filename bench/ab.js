@@ -29,16 +29,19 @@ try {
     if (probe.missing) throw new Error(`${dir}: ${probe.missing}`);
     servers.at(-1).login = probe.login;
   }
-  const load = (server, time) =>
+  const load = (server, time, onStarted) =>
     kind === 'cc'
-      ? runLoad({ url: `${server.tessera.url}/oauth/token`, ...clientCredentialsRequest(server.tessera.seed, 'json'), connections, seconds: time })
-      : runLoad({ kind, login: server.login, connections, seconds: time }, 'flow-worker.js');
+      ? runLoad({ url: `${server.tessera.url}/oauth/token`, ...clientCredentialsRequest(server.tessera.seed, 'json'), connections, seconds: time }, undefined, onStarted)
+      : runLoad({ kind, login: server.login, connections, seconds: time }, 'flow-worker.js', onStarted);
   for (const server of servers) await load(server, 3);
   for (let round = 0; round < rounds; round += 1) {
     for (const server of round % 2 ? [...servers].reverse() : servers) {
-      const before = cpuSeconds(server.tessera.pid);
-      const databaseBefore = databaseCpu();
-      const result = await load(server, seconds);
+      let before;
+      let databaseBefore;
+      const result = await load(server, seconds, () => {
+        before = cpuSeconds(server.tessera.pid);
+        databaseBefore = databaseCpu();
+      });
       const cpuMs = ((cpuSeconds(server.tessera.pid) - before) * 1000) / result.total;
       const dbCpuMs = (databaseCpuSince(databaseBefore) * 1000) / result.total;
       server.cpu.push(cpuMs);

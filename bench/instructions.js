@@ -7,13 +7,17 @@
 // about fifty times too heavily, since requests run ~50× slower under valgrind while timers
 // keep wall-clock time: it weighs on Tessera, which has such timers, and not on the baseline.
 // Knobs: BENCH_IR_REQUESTS (400), BENCH_IR_WARMUP (300), BENCH_IR_ONLY=tessera|baseline,
-// BENCH_IR_KEEP=dir (keeps each server's dump there, for callgrind_annotate).
+// BENCH_IR_KEEP=dir (keeps each server's dump there, for callgrind_annotate),
+// BENCH_IR_FLOW=refresh (counts refresh-token rotations instead, Tessera only: the baseline
+// has no people to log in).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 
+import { probeLogin } from './features.js';
+import { loginFlow, refresh } from './flows.js';
 import { startServer } from './lib.js';
 import { AUDIENCE, SCOPES, clientCredentialsRequest, serverNodeFlags, startTessera } from './tessera.js';
 
@@ -21,7 +25,8 @@ const num = (name, fallback) => Number(process.env[name] ?? fallback);
 const REQUESTS = num('BENCH_IR_REQUESTS', 400);
 const WARMUP = num('BENCH_IR_WARMUP', 300);
 const CONCURRENCY = 4;
-const ONLY = process.env.BENCH_IR_ONLY;
+const ONLY = process.env.BENCH_IR_FLOW === 'refresh' ? 'tessera' : process.env.BENCH_IR_ONLY;
+const FLOW = process.env.BENCH_IR_FLOW ?? 'client_credentials';
 const here = (file) => new URL(file, import.meta.url).pathname;
 const log = (line) => process.stderr.write(`bench:instructions: ${line}\n`);
 
@@ -48,28 +53,43 @@ function dumpTotal(name, pid) {
   return Number(totals[1]);
 }
 
-async function drive(url, init, count) {
+/** `count` requests, CONCURRENCY at a time; `send(lane)` makes one and says whether it succeeded. */
+async function drive(send, count) {
   let next = 0;
   let failed = 0;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: CONCURRENCY }, async (_, lane) => {
       while (next < count) {
         next += 1;
-        const response = await fetch(url, init);
-        await response.arrayBuffer();
-        if (!response.ok) failed += 1;
+        if (!(await send(lane))) failed += 1;
       }
     }),
   );
   if (failed > 0) throw new Error(`${failed} of ${count} requests failed`);
 }
 
-async function measure(name, server, url, init) {
+const fetchOnce = (url, init) => async () => {
+  const response = await fetch(url, init);
+  await response.arrayBuffer();
+  return response.ok;
+};
+
+/** Each lane rotates its own refresh-token chain, as bench/flow-worker.js does. */
+async function refreshLanes(login) {
+  const chains = [];
+  for (let lane = 0; lane < CONCURRENCY; lane += 1) chains.push((await loginFlow(login)).refresh_token);
+  return async (lane) => {
+    chains[lane] = (await refresh(login, chains[lane])).refresh_token;
+    return typeof chains[lane] === 'string';
+  };
+}
+
+async function measure(name, server, send) {
   log(`${name}: warm-up, ${WARMUP} requests`);
-  await drive(url, init, WARMUP);
+  await drive(send, WARMUP);
   execFileSync('callgrind_control', ['-z', String(server.pid)], { stdio: 'ignore', env: vgdbEnv });
   log(`${name}: ${REQUESTS} counted requests`);
-  await drive(url, init, REQUESTS);
+  await drive(send, REQUESTS);
   return dumpTotal(name, server.pid) / REQUESTS;
 }
 
@@ -80,7 +100,11 @@ log('starting Tessera under callgrind (a few minutes: everything runs ~50× slow
 const tessera = await startTessera({ port: 4120, database: 'tessera_instructions', ...underValgrind });
 const form = clientCredentialsRequest(tessera.seed, 'form');
 try {
-  if (ONLY !== 'baseline') results.tessera = await measure('tessera', tessera, `${tessera.url}/oauth/token`, form);
+  if (FLOW === 'refresh') {
+    const probe = await probeLogin(tessera);
+    if (probe.missing) throw new Error(`no refresh flow to count: ${probe.missing}`);
+    results.tessera = await measure('tessera', tessera, await refreshLanes(probe.login));
+  } else if (ONLY !== 'baseline') results.tessera = await measure('tessera', tessera, fetchOnce(`${tessera.url}/oauth/token`, form));
   if (ONLY !== 'tessera') {
     log('starting the baseline under callgrind');
     const env = { PORT: '4121', HOST: '127.0.0.1', BENCH_JWK: JSON.stringify(jwk), BENCH_CLIENT_ID: tessera.seed.clientId, BENCH_CLIENT_SECRET: tessera.seed.clientSecret, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPES: SCOPES.join(' ') };
@@ -91,7 +115,7 @@ try {
       ...underValgrind,
     });
     try {
-      results.baseline = await measure('baseline', baseline, 'http://127.0.0.1:4121/oauth/token', form);
+      results.baseline = await measure('baseline', baseline, fetchOnce('http://127.0.0.1:4121/oauth/token', form));
     } finally {
       await baseline.stop();
     }
@@ -102,5 +126,5 @@ try {
 }
 
 const millions = (ir) => `${(ir / 1e6).toFixed(2)} M`;
-for (const [name, ir] of Object.entries(results)) console.log(`${name}: ${millions(ir)} instructions per client_credentials request (form)`);
+for (const [name, ir] of Object.entries(results)) console.log(`${name}: ${millions(ir)} instructions per ${FLOW === 'refresh' ? 'refresh-token rotation' : 'client_credentials request (form)'}`);
 if (results.tessera && results.baseline) console.log(`Tessera ÷ baseline: ${(results.tessera / results.baseline).toFixed(3)}`);

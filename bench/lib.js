@@ -54,13 +54,25 @@ export async function startServer(name, args, { env, cwd, ready, log, wrap = [],
   };
 }
 
-/** Runs the load generator on CPU 1 for one bounded round; resolves with its JSON line. */
-export function runLoad(spec, worker = 'load-worker.js') {
+/**
+ * Runs the load generator on CPU 1 for one bounded round; resolves with its JSON line.
+ * `onStarted` runs when the timed part begins: a worker that prepares first (flow-worker.js logs
+ * in to get its refresh tokens) says so with a `{"event":"started"}` line, others start at once.
+ */
+export function runLoad(spec, worker = 'load-worker.js', onStarted = () => {}) {
   const [command, argv] = pinned(1, NODE, [new URL(`./${worker}`, import.meta.url).pathname, JSON.stringify(spec)]);
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
+    let announced = false;
+    if (worker === 'load-worker.js') onStarted();
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (!announced && out.includes('"event":"started"')) {
+        announced = true;
+        onStarted();
+      }
+    });
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`load worker exited ${code}`));
       resolve(JSON.parse(out.trim().split('\n').pop()));

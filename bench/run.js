@@ -104,8 +104,8 @@ try {
           peaks[name] = Math.max(peaks[name], rssMb);
           scenarioPeaks[name] = Math.max(scenarioPeaks[name], rssMb);
         }, 250);
-        const cpuBefore = cpuSeconds(servers[name].pid);
-        const result = await runLoad({ ...scenario.spec(servers[name]), connections, seconds }, scenario.worker);
+        let cpuBefore;
+        const result = await runLoad({ ...scenario.spec(servers[name]), connections, seconds }, scenario.worker, () => (cpuBefore = cpuSeconds(servers[name].pid)));
         result.cpuMsPerRequest = ((cpuSeconds(servers[name].pid) - cpuBefore) * 1000) / result.total;
         clearInterval(sampler);
         hwm[name] = Math.max(hwm[name], memory(servers[name].pid).peakMb);
