@@ -159,10 +159,21 @@ export async function guard<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Socket errors (a write racing the socket's close gives Node's ERR_STREAM_* codes, not pg's
+ * words), and Postgres refusing or ending sessions: shutdown (57P01-57P03), too many
+ * connections (53300), connection failures (08xxx).
+ */
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+  'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_SOCKET_CLOSED',
+  '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08001', '08004',
+]);
+
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: string }).code;
-  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08006', '08001'].includes(code)) return true;
+  if (code && CONNECTION_ERROR_CODES.has(code)) return true;
   // pg's own words for a connection that died or was closed under a query (no error code).
   return /timeout|Connection terminated|connect ECONNREFUSED|is not queryable|Cannot use a pool after calling end/i.test(error.message);
 }

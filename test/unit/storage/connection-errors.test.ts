@@ -9,6 +9,11 @@ test.each([
   new Error('timeout exceeded when trying to connect'),
   new Error('Cannot use a pool after calling end on the pool'),
   Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+  Object.assign(new Error('sorry, too many clients already'), { code: '53300' }),
+  // A query written to a socket the proxy or the network just closed, before pg saw the close.
+  Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' }),
+  Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' }),
+  Object.assign(new Error('connect EHOSTUNREACH 10.0.0.9:5432'), { code: 'EHOSTUNREACH' }),
 ])('%s is an outage', (error) => {
   expect(isConnectionError(error)).toBe(true);
 });
