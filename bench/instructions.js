@@ -8,6 +8,7 @@
 // keep wall-clock time: it weighs on Tessera, which has such timers, and not on the baseline.
 // Knobs: BENCH_IR_REQUESTS (400), BENCH_IR_WARMUP (300), BENCH_IR_ONLY=tessera|baseline,
 // BENCH_IR_KEEP=dir (keeps each server's dump there, for callgrind_annotate),
+// BENCH_IR_BODY=json (the client_credentials request's body, form by default),
 // BENCH_IR_FLOW=refresh (counts refresh-token rotations instead, Tessera only: the baseline
 // has no people to log in).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -98,7 +99,8 @@ const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, ext
 const jwk = { ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'RS256', use: 'sig' };
 log('starting Tessera under callgrind (a few minutes: everything runs ~50× slower)');
 const tessera = await startTessera({ port: 4120, database: 'tessera_instructions', ...underValgrind });
-const form = clientCredentialsRequest(tessera.seed, 'form');
+const BODY = process.env.BENCH_IR_BODY ?? 'form';
+const form = clientCredentialsRequest(tessera.seed, BODY);
 try {
   if (FLOW === 'refresh') {
     const probe = await probeLogin(tessera);
@@ -126,5 +128,5 @@ try {
 }
 
 const millions = (ir) => `${(ir / 1e6).toFixed(2)} M`;
-for (const [name, ir] of Object.entries(results)) console.log(`${name}: ${millions(ir)} instructions per ${FLOW === 'refresh' ? 'refresh-token rotation' : 'client_credentials request (form)'}`);
+for (const [name, ir] of Object.entries(results)) console.log(`${name}: ${millions(ir)} instructions per ${FLOW === 'refresh' ? 'refresh-token rotation' : `client_credentials request (${BODY})`}`);
 if (results.tessera && results.baseline) console.log(`Tessera ÷ baseline: ${(results.tessera / results.baseline).toFixed(3)}`);
