@@ -100,13 +100,13 @@ const jwk = { ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'RS256', us
 log('starting Tessera under callgrind (a few minutes: everything runs ~50× slower)');
 const tessera = await startTessera({ port: 4120, database: 'tessera_instructions', ...underValgrind });
 const BODY = process.env.BENCH_IR_BODY ?? 'form';
-const form = clientCredentialsRequest(tessera.seed, BODY);
+const ccRequest = clientCredentialsRequest(tessera.seed, BODY);
 try {
   if (FLOW === 'refresh') {
     const probe = await probeLogin(tessera);
     if (probe.missing) throw new Error(`no refresh flow to count: ${probe.missing}`);
     results.tessera = await measure('tessera', tessera, await refreshLanes(probe.login));
-  } else if (ONLY !== 'baseline') results.tessera = await measure('tessera', tessera, fetchOnce(`${tessera.url}/oauth/token`, form));
+  } else if (ONLY !== 'baseline') results.tessera = await measure('tessera', tessera, fetchOnce(`${tessera.url}/oauth/token`, ccRequest));
   if (ONLY !== 'tessera') {
     log('starting the baseline under callgrind');
     const env = { PORT: '4121', HOST: '127.0.0.1', BENCH_JWK: JSON.stringify(jwk), BENCH_CLIENT_ID: tessera.seed.clientId, BENCH_CLIENT_SECRET: tessera.seed.clientSecret, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPES: SCOPES.join(' ') };
@@ -117,7 +117,7 @@ try {
       ...underValgrind,
     });
     try {
-      results.baseline = await measure('baseline', baseline, fetchOnce('http://127.0.0.1:4121/oauth/token', form));
+      results.baseline = await measure('baseline', baseline, fetchOnce('http://127.0.0.1:4121/oauth/token', ccRequest));
     } finally {
       await baseline.stop();
     }
