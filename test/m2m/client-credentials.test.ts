@@ -95,6 +95,18 @@ describe('a machine client is refused with the documented error', () => {
     expect(missing.body.error).toBe('invalid_request');
   });
 
+  test('audience and resource naming two different APIs: 400 invalid_request; naming the same one: a token for it', async () => {
+    const { api, clientId, clientSecret } = await givenMachineCredential(server.core);
+    const other = await givenMachineCredential(server.core);
+    const both = { client_id: clientId, client_secret: clientSecret, grant_type: 'client_credentials', audience: api.identifier };
+    const conflicting = await postForm(tokenUrl(), { ...both, resource: other.api.identifier });
+    expect(conflicting.status).toBe(400);
+    expect(conflicting.body).toMatchObject({ error: 'invalid_request', error_description: 'audience and resource name different APIs' });
+    const agreeing = await postJson(tokenUrl(), { ...both, resource: api.identifier });
+    expect(agreeing.status).toBe(200);
+    expect(decodeJwt(agreeing.body.access_token as string).payload).toMatchObject({ aud: api.identifier });
+  });
+
   test('a revoked credential: 401 invalid_client at once, though it worked a moment before', async () => {
     const { api, clientId, clientSecret } = await givenMachineCredential(server.core);
     const request = { client_id: clientId, client_secret: clientSecret, audience: api.identifier, grant_type: 'client_credentials' };
