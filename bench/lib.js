@@ -55,9 +55,9 @@ export async function startServer(name, args, { env, cwd, ready, log, wrap = [],
 }
 
 /**
- * Runs the load generator on CPU 1 for one bounded round; resolves with its JSON line.
- * `onStarted` runs when the timed part begins: a worker that prepares first (flow-worker.js logs
- * in to get its refresh tokens) says so with a `{"event":"started"}` line, others start at once.
+ * Runs the load generator on CPU 1 for one bounded round; resolves with its last JSON line.
+ * `onStarted` runs when the worker prints `{"event":"started"}`, as its clock starts: after
+ * whatever it prepares first (flow-worker.js logs in to get its refresh tokens).
  */
 export function runLoad(spec, worker = 'load-worker.js', onStarted = () => {}) {
   const [command, argv] = pinned(1, NODE, [new URL(`./${worker}`, import.meta.url).pathname, JSON.stringify(spec)]);
@@ -65,7 +65,6 @@ export function runLoad(spec, worker = 'load-worker.js', onStarted = () => {}) {
     const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     let announced = false;
-    if (worker === 'load-worker.js') onStarted();
     child.stdout.on('data', (chunk) => {
       out += chunk;
       if (!announced && out.includes('"event":"started"')) {

@@ -1,10 +1,12 @@
 // The load generator, in its own process (pinned to its own core by run.js) so its CPU never
-// competes with the server it measures. Takes one JSON argument, prints one JSON line.
+// competes with the server it measures. Takes one JSON argument; prints {"event":"started"}
+// as the clock starts (as flow-worker.js does), then one JSON line of results.
 //   { url, method, headers, body, connections, seconds }
 import autocannon from 'autocannon';
 
 const spec = JSON.parse(process.argv[2]);
 
+process.stdout.write(`${JSON.stringify({ event: 'started' })}\n`);
 const result = await autocannon({
   url: spec.url,
   method: spec.method ?? 'GET',

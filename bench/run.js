@@ -93,8 +93,8 @@ try {
 
   // 3. Warm-up (excluded): every server to steady state on the token request first, then each
   // scenario's own; then rounds alternating the order of servers so drift cancels out.
-  log(`warm-up: ${PREWARM} s of client_credentials per server`);
-  for (const server of Object.values(servers)) await runLoad({ url: `${server.url}/oauth/token`, ...form, connections: CONNECTIONS, seconds: PREWARM });
+  if (PREWARM > 0) log(`warm-up: ${PREWARM} s of client_credentials per server`);
+  for (const server of PREWARM > 0 ? Object.values(servers) : []) await runLoad({ url: `${server.url}/oauth/token`, ...form, connections: CONNECTIONS, seconds: PREWARM });
   const peaks = Object.fromEntries(Object.keys(servers).map((name) => [name, 0]));
   const hwm = { ...peaks };
   for (const scenario of scenarios.filter((s) => !ONLY || ONLY.includes(s.id))) {
