@@ -27,17 +27,22 @@ const toApi = (row: Awaited<ReturnType<typeof insertApi>>): Api => ({
 
 /**
  * The APIs known to Tessera. Every token request names one, so lookups are served from an
- * in-process cache that change notifications clear (a miss is cached too, briefly).
+ * in-process cache (a miss is cached too, briefly). A change notification marks the API's
+ * entry for re-reading rather than dropping it: if that read fails (Postgres is down) the last
+ * known API keeps serving, as credentials do, so the token path keeps working through an outage
+ * even when a notification (this instance's own, echoed back by NOTIFY) lands just before it.
  */
 export function createApiRegistry(deps: { db: Db; audit: AuditLog; changes: ChangeFeed; defaultTokenLifetime: number }) {
   const { db, audit, changes } = deps;
-  const cache = new Map<string, { api: Api | undefined; at: number }>();
+  const cache = new Map<string, { api: Api | undefined; at: number; stale?: boolean }>();
   const MISS_TTL_MS = 5_000;
-  // A new or changed API drops its own entry and every cached miss (it may be one of them);
-  // the other entries stay, so the token path keeps working through a database outage.
+  // A new or changed API makes its own entry stale and drops every cached miss (it may be one of them).
   changes.subscribe((topic, id) => {
     if (topic !== 'api') return;
-    for (const [identifier, entry] of cache) if (!entry.api || entry.api.id === id) cache.delete(identifier);
+    for (const [identifier, entry] of cache) {
+      if (!entry.api) cache.delete(identifier);
+      else if (entry.api.id === id) entry.stale = true;
+    }
   });
 
   return {
@@ -60,8 +65,15 @@ export function createApiRegistry(deps: { db: Db; audit: AuditLog; changes: Chan
     },
     async findByIdentifier(identifier: string): Promise<Api | undefined> {
       const cached = cache.get(identifier);
-      if (cached && (cached.api || Date.now() - cached.at < MISS_TTL_MS)) return cached.api;
-      const row = await findApiByIdentifier(db, identifier);
+      if (cached && !cached.stale && (cached.api || Date.now() - cached.at < MISS_TTL_MS)) return cached.api;
+      let row: Awaited<ReturnType<typeof findApiByIdentifier>>;
+      try {
+        row = await findApiByIdentifier(db, identifier);
+      } catch (error) {
+        // Unreadable (Postgres down): the last known API answers, and is asked for again next time.
+        if (cached?.api) return cached.api;
+        throw error;
+      }
       const api = row ? toApi(row) : undefined;
       if (cache.size > 10_000) cache.clear();
       cache.set(identifier, { api, at: Date.now() });

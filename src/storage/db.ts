@@ -170,12 +170,17 @@ const CONNECTION_ERROR_CODES = new Set([
   '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08001', '08004',
 ]);
 
+/**
+ * Read by shape, not `instanceof Error`: an error made in another realm (Node's own socket
+ * errors as seen from a vm context, which is where jest runs the tests) is not an instance of
+ * this realm's Error, and was answered 500 instead of 503.
+ */
 export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: string }).code;
-  if (code && CONNECTION_ERROR_CODES.has(code)) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
   // pg's own words for a connection that died or was closed under a query (no error code).
-  return /timeout|Connection terminated|connect ECONNREFUSED|is not queryable|Cannot use a pool after calling end/i.test(error.message);
+  return typeof message === 'string' && /timeout|Connection terminated|connect ECONNREFUSED|is not queryable|Cannot use a pool after calling end/i.test(message);
 }
 
 export const notify = (db: Db, channel: string, payload: string) =>

@@ -1,3 +1,5 @@
+import { runInNewContext } from 'node:vm';
+
 import { isConnectionError } from '../../../src/storage/db.js';
 
 // What pg and pg-pool throw when Postgres is gone: each must become a 503, never a 500.
@@ -14,6 +16,8 @@ test.each([
   Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' }),
   Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' }),
   Object.assign(new Error('connect EHOSTUNREACH 10.0.0.9:5432'), { code: 'EHOSTUNREACH' }),
+  // Made in another realm, as Node's socket errors are when seen from jest's vm context.
+  runInNewContext(`Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })`) as Error,
 ])('%s is an outage', (error) => {
   expect(isConnectionError(error)).toBe(true);
 });
