@@ -8,6 +8,10 @@ import type Provider from 'oidc-provider';
 // @ts-expect-error -- internal module without types
 import initializeKeystore from 'oidc-provider/lib/helpers/initialize_keystore.js';
 // @ts-expect-error -- internal module without types
+import LRU from 'oidc-provider/lib/helpers/lru.js';
+// @ts-expect-error -- internal module without types
+import instance from 'oidc-provider/lib/helpers/weak_cache.js';
+// @ts-expect-error -- internal module without types
 import { urlencoded as selectiveUrlencoded } from 'oidc-provider/lib/shared/selective_body.js';
 
 /**
@@ -33,4 +37,16 @@ export async function acknowledgeUpstreamBodyParsing(): Promise<void> {
   } finally {
     console.warn = warn;
   }
+}
+
+/**
+ * oidc-provider builds a Client model (metadata validation, defaults) for stored metadata and
+ * keeps it in an LRU of 100 (provider.js, `dynamicClients`). A tenant with more machine
+ * credentials than that in use rebuilds a model on every token request. Tessera sizes that
+ * cache for its credentials instead; entries are only made for clients that are used.
+ */
+export function sizeClientModelCache(provider: Provider, maxSize: number): void {
+  const internals = (instance as (provider: Provider) => { dynamicClients: unknown })(provider);
+  if (!internals || !('dynamicClients' in internals)) throw new Error('oidc-provider no longer keeps dynamicClients; check internals.ts');
+  internals.dynamicClients = new (LRU as new (options: { maxSize: number }) => unknown)({ maxSize });
 }

@@ -5,8 +5,11 @@ import type { SigningKeys } from '../keys/signing-keys.js';
 import type { Logger } from '../observability/logger.js';
 import type { AuditLog } from '../observability/audit.js';
 import { createConfiguration, type ConfigurationDeps } from './configuration.js';
-import { acknowledgeUpstreamBodyParsing, replaceKeystore } from './internals.js';
+import { acknowledgeUpstreamBodyParsing, replaceKeystore, sizeClientModelCache } from './internals.js';
 import { providerSigningKeys } from './signing-key.js';
+
+/** Client models oidc-provider keeps built: every credential of a large tenant in use at once. */
+const CLIENT_MODELS_KEPT = 10_000;
 
 /** The only `new Provider` in Tessera. */
 export async function createProvider(deps: ConfigurationDeps & {
@@ -20,6 +23,7 @@ export async function createProvider(deps: ConfigurationDeps & {
   await acknowledgeUpstreamBodyParsing();
   const provider = new Provider(deps.issuer, createConfiguration(deps));
   provider.proxy = deps.trustProxy;
+  sizeClientModelCache(provider, CLIENT_MODELS_KEPT);
 
   provider.on('grant.success', (ctx) => {
     const clientId = ctx.oidc.client?.clientId;

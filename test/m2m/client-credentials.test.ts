@@ -156,3 +156,22 @@ describe('bad input gets a 4xx in the OAuth shape, never a 500', () => {
     expect(response.status).toBeLessThan(500);
   });
 });
+
+describe('a tenant with hundreds of machine credentials in use', () => {
+  test('each credential keeps the client model oidc-provider built for it, instead of a rebuild per token request', async () => {
+    const { api, org, clientId, clientSecret } = await givenMachineCredential(server.core);
+    const others = [];
+    for (let i = 0; i < 250; i += 1) {
+      others.push(await server.core.clients.create({ orgId: org.id, name: `Worker ${i}`, type: 'm2m', role: 'viewer', actor: 'test' }));
+    }
+    const { Client } = server.tessera.provider;
+    const modelBefore = await Client.find(clientId);
+
+    // oidc-provider's own cache holds 100 models; 250 other credentials in use would push this one out.
+    for (const { client } of others) await Client.find(client.id);
+    const response = await postJson(tokenUrl(), { client_id: clientId, client_secret: clientSecret, audience: api.identifier, grant_type: 'client_credentials' });
+
+    expect(response.status).toBe(200);
+    expect(await Client.find(clientId)).toBe(modelBefore);
+  });
+});
