@@ -8,6 +8,7 @@ import type { Db } from '../storage/db.js';
 import { isForeignKeyViolation } from '../storage/pg-errors.js';
 import {
   findClientById,
+  findClientsByIds,
   insertClient,
   listClientsByOrg,
   replaceClientSecret,
@@ -16,6 +17,7 @@ import {
   type ClientRow,
 } from '../storage/repositories/clients.js';
 import { createUsageTracker } from './last-used.js';
+import { createRecordCache } from './record-cache.js';
 
 export type ClientType = ClientRow['type'];
 export const CLIENT_TYPES = ['m2m', 'web', 'spa', 'native'] as const satisfies readonly ClientType[];
@@ -99,10 +101,14 @@ export function createClients(deps: {
   onError: (error: unknown) => void;
 }) {
   const { db, audit, clock, changes } = deps;
-  const cache = new Map<string, { record: Promise<ClientRecord | undefined>; loadedAt: number }>();
-  const CACHE_LIMIT = 50_000;
+  const cache = createRecordCache<ClientRecord>({
+    load,
+    loadMany: async (ids) => new Map((await findClientsByIds(db, ids)).map((row) => [row.id, toRecord(row)])),
+    refreshMs: deps.cacheRefreshMs,
+    limit: 50_000,
+  });
   changes.subscribe((topic, id) => {
-    if (topic === 'client') cache.delete(id);
+    if (topic === 'client') cache.drop(id);
   });
   const usage = createUsageTracker({
     flush: (uses) => touchClients(db, uses),
@@ -115,26 +121,8 @@ export function createClients(deps: {
     return row ? toRecord(row) : undefined;
   }
 
-  /**
-   * Cached lookup. Change notifications drop an entry at once; entries are also re-read after
-   * `cacheRefreshMs` in case a notification was missed (e.g. the CLI on the embedded database).
-   * While the database is down a stale entry keeps serving rather than failing the request.
-   */
-  async function find(id: string): Promise<ClientRecord | undefined> {
-    const entry = cache.get(id);
-    const now = Date.now();
-    if (entry && now - entry.loadedAt < deps.cacheRefreshMs) return entry.record;
-    const stale = entry?.record;
-    if (!entry && cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-    const record = load(id).catch(async (error: unknown) => {
-      const previous = stale ? await stale.catch(() => undefined) : undefined;
-      if (previous) return previous;
-      cache.delete(id); // a failed load must not stay cached
-      throw error;
-    });
-    cache.set(id, { record, loadedAt: now });
-    return record;
-  }
+  /** Cached lookup (record-cache.ts): what every token request reads. */
+  const find = (id: string) => cache.get(id);
 
   async function get(id: string): Promise<ClientRecord> {
     const record = await load(id);
@@ -232,7 +220,10 @@ export function createClients(deps: {
       usage.record(id, clock.now());
     },
     flushUsage: usage.flush,
-    close: usage.close,
+    close() {
+      cache.close();
+      return usage.close();
+    },
   };
 }
 

@@ -175,3 +175,21 @@ describe('a tenant with hundreds of machine credentials in use', () => {
     expect(await Client.find(clientId)).toBe(modelBefore);
   });
 });
+
+describe('a credential changed behind Tessera\'s back (no change notification)', () => {
+  test('is refused once the cache refresh interval has passed', async () => {
+    const { api, clientId, clientSecret } = await givenMachineCredential(server.core);
+    const ask = () => postJson(tokenUrl(), { client_id: clientId, client_secret: clientSecret, audience: api.identifier, grant_type: 'client_credentials' });
+    expect((await ask()).status).toBe(200);
+
+    await server.core.storage.db.updateTable('clients').set({ revoked_at: new Date() }).where('id', '=', clientId).execute();
+    const refreshMs = server.config.KEY_REFRESH_INTERVAL * 1000;
+    await new Promise((resolve) => setTimeout(resolve, refreshMs + 100));
+    await ask(); // finds the entry old: answered from it, and the re-read starts
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const response = await ask();
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ error: 'invalid_client' });
+  });
+});
