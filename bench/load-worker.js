@@ -1,7 +1,11 @@
 // The load generator, in its own process (pinned to its own core by run.js) so its CPU never
 // competes with the server it measures. Takes one JSON argument; prints {"event":"started"}
 // as the clock starts (as flow-worker.js does), then one JSON line of results.
-//   { url, method, headers, body, connections, seconds }
+//   { url, method, headers, body, connections, seconds, requestsFile? }
+// requestsFile: a JSON array of { method, headers, body } each connection sends in turn (too
+// large for an argument when it names a thousand credentials).
+import { readFileSync } from 'node:fs';
+
 import autocannon from 'autocannon';
 
 const spec = JSON.parse(process.argv[2]);
@@ -12,6 +16,7 @@ const result = await autocannon({
   method: spec.method ?? 'GET',
   headers: spec.headers ?? {},
   body: spec.body,
+  ...(spec.requestsFile ? { requests: JSON.parse(readFileSync(spec.requestsFile, 'utf8')) } : {}),
   connections: spec.connections ?? 16,
   pipelining: 1,
   duration: spec.seconds,

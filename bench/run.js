@@ -4,9 +4,11 @@
 // BENCH_CONNECTIONS (16), BENCH_PREWARM (s per server before the first scenario, 15),
 // BENCH_SIGN_SECONDS (5), BENCH_SOAK=1 (adds a 4-minute RSS soak),
 // BENCH_CPU_PROF=dir (Tessera runs with --cpu-prof; profile written there at the end),
-// BENCH_ONLY=cc_form,... (subset of scenarios). DATABASE_URL / REDIS_URL are honoured.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, totalmem } from 'node:os';
+// BENCH_ONLY=cc_form,... (subset of scenarios), BENCH_MANY_CREDENTIALS (1000: cc_many's credentials).
+// DATABASE_URL / REDIS_URL are honoured.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 
 import { probeApiKeyIntrospection, probeLogin } from './features.js';
@@ -25,6 +27,8 @@ const WARMUP = num('BENCH_WARMUP', 3);
 const PREWARM = num('BENCH_PREWARM', 15);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 16);
 const ONLY = process.env.BENCH_ONLY?.split(',');
+// A tenant with many machine credentials in use: each connection cycles through all of them.
+const MANY = num('BENCH_MANY_CREDENTIALS', 1000);
 const here = (file) => new URL(file, import.meta.url).pathname;
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
@@ -47,7 +51,7 @@ results.signLimit = runJson(0, here('sign-limit.js'), [String(num('BENCH_SIGN_SE
 const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
 const jwk = { ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'RS256', use: 'sig' };
 log('starting Tessera (Postgres + Redis), baseline and peer');
-const tessera = await startTessera({ port: 4100, profileDir: process.env.BENCH_CPU_PROF });
+const tessera = await startTessera({ port: 4100, profileDir: process.env.BENCH_CPU_PROF, moreCredentials: MANY });
 const peerEnv = (port) => ({
   PORT: String(port), BENCH_JWK: JSON.stringify(jwk), BENCH_CLIENT_ID: tessera.seed.clientId,
   BENCH_CLIENT_SECRET: tessera.seed.clientSecret, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPES: SCOPES.join(' '),
@@ -55,12 +59,16 @@ const peerEnv = (port) => ({
 const reachable = (port) => async () => (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).ok;
 const baseline = await startServer('baseline', [here('baseline-oidc-provider.js')], { env: peerEnv(4101), ready: reachable(4101) });
 const peer = await startServer('peer', [here('peer-oauth2-server.js')], { env: peerEnv(4102), ready: reachable(4102) });
+// The bench credentials' secrets, for the load worker; removed at the end.
+const requestsDir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-requests-'));
+const manyRequestsFile = path.join(requestsDir, 'many-credentials.json');
 const servers = { tessera: { ...tessera, url: tessera.url }, baseline: { ...baseline, url: 'http://127.0.0.1:4101' }, peer: { ...peer, url: 'http://127.0.0.1:4102' } };
 
 try {
   // Every server gets the same request body (Auth0 style: secret in the body, audience, scope).
   const form = clientCredentialsRequest(tessera.seed, 'form');
   const json = clientCredentialsRequest(tessera.seed, 'json');
+  writeFileSync(manyRequestsFile, JSON.stringify(tessera.seed.more.map((credential) => clientCredentialsRequest(credential, 'json'))));
 
   // Same claims everywhere, or the comparison means nothing: check once, keep in the results.
   results.claims = {};
@@ -75,6 +83,12 @@ try {
   const scenarios = [
     { id: 'cc_form', label: 'client_credentials (form)', targets: ['tessera', 'baseline', 'peer'], spec: (s) => ({ url: `${s.url}/oauth/token`, ...form }) },
     { id: 'cc_json', label: 'client_credentials (JSON)', targets: ['tessera', 'baseline', 'peer'], spec: (s) => ({ url: `${s.url}/oauth/token`, ...json }) },
+    {
+      id: 'cc_many',
+      label: `client_credentials (JSON), ${MANY} credentials in turn`,
+      targets: ['tessera'],
+      spec: (s) => ({ url: `${s.url}/oauth/token`, ...json, requestsFile: manyRequestsFile }),
+    },
     { id: 'jwks', label: 'JWKS', targets: ['tessera', 'baseline', 'peer'], seconds: Math.min(DURATION, 5), spec: (s) => ({ url: `${s.url}/.well-known/jwks.json` }) },
   ];
 
@@ -146,6 +160,7 @@ try {
 } finally {
   await Promise.all(Object.values(servers).map((server) => server.stop().catch(() => {})));
   await tessera.stop().catch(() => {});
+  rmSync(requestsDir, { recursive: true, force: true });
 }
 
 // 5. Targets (issue 6), the table and the JSON file.
@@ -159,6 +174,8 @@ for (const id of ['cc_form', 'cc_json']) {
   target(`${id}: Tessera p99 ÷ baseline p99`, ratio(s[id].tessera.p99, s[id].baseline.p99), '≤ 1.5', (v) => v <= 1.5);
 }
 const ccRps = s.cc_json?.tessera?.rps ?? s.cc_form?.tessera?.rps;
+// The scale target's 10 % (issue 6), for credentials in use rather than rows in the database.
+target(`${MANY} credentials in turn ÷ one credential (JSON)`, ratio(s.cc_many?.tessera?.rps, s.cc_json?.tessera?.rps), '≥ 0.9', (v) => v >= 0.9);
 if (s.jwks?.tessera) target('JWKS rps', s.jwks.tessera.rps, '≥ 5000', (v) => v >= 5000);
 target('API-key introspection ÷ client_credentials', ratio(s.introspect_apikey?.tessera?.rps, ccRps), '≥ 0.8', (v) => v >= 0.8);
 target('refresh rotation ÷ client_credentials', ratio(s.refresh?.tessera?.rps, ccRps), '≥ 0.5', (v) => v >= 0.5);
@@ -168,7 +185,7 @@ if (results.soak) target('RSS growth 2→4 min (MB)', results.soak.rssAt4minMb -
 
 const f = (v, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 const rows = [['scenario', 'Tessera rps', 'p50 ms', 'p99 ms', 'baseline rps', 'p50', 'p99', 'peer rps', 'p50', 'p99', 'T÷base', 'T÷peer', 'T÷sign', 'CPU ms/req T / base']];
-for (const id of ['cc_form', 'cc_json', 'jwks', 'introspect_apikey', 'refresh', 'login']) {
+for (const id of ['cc_form', 'cc_json', 'cc_many', 'jwks', 'introspect_apikey', 'refresh', 'login']) {
   const r = s[id];
   if (!r) continue;
   if (r.missing) {

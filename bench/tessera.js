@@ -51,7 +51,11 @@ async function freshDatabase(baseUrl, name) {
   return url.toString();
 }
 
-export async function startTessera({ port, profileDir, database = 'tessera_bench', wrap, readyMs }) {
+/**
+ * Starts Tessera with one API, organization and machine credential seeded (`seed`), plus
+ * `moreCredentials` others in the same organization (`seed.more`: a tenant with many in use).
+ */
+export async function startTessera({ port, profileDir, database = 'tessera_bench', wrap, readyMs, moreCredentials = 0 }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-'));
   const databaseUrl = await freshDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', database);
   const env = {
@@ -82,7 +86,11 @@ export async function startTessera({ port, profileDir, database = 'tessera_bench
     const api = await core.apis.create({ identifier: AUDIENCE, name: 'Bench API', scopes: SCOPES, actor: 'bench' });
     const org = await core.organizations.create({ name: 'Bench Org', actor: 'bench' });
     const { client, secret } = await core.clients.create({ orgId: org.id, name: 'Bench credential', type: 'm2m', role: 'editor', actor: 'bench' });
-    seed = { apiId: api.id, orgId: org.id, clientId: client.id, clientSecret: secret };
+    seed = { apiId: api.id, orgId: org.id, clientId: client.id, clientSecret: secret, more: [] };
+    for (let i = 0; i < moreCredentials; i += 1) {
+      const created = await core.clients.create({ orgId: org.id, name: `Bench worker ${i}`, type: 'm2m', role: 'editor', actor: 'bench' });
+      seed.more.push({ clientId: created.client.id, clientSecret: created.secret });
+    }
   } finally {
     await core.close();
   }
