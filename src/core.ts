@@ -84,6 +84,7 @@ export async function openCore(config: Config, options: { logger: Logger; clock?
       async close() {
         await clients.close();
         await apiKeys.close();
+        permissions.close();
         redis?.disconnect();
         await storage.close();
       },

@@ -6,10 +6,11 @@ import { digestSecret, digestsEqual } from '../shared/random.js';
 import type { ChangeFeed } from '../storage/changes.js';
 import type { Db } from '../storage/db.js';
 import { isForeignKeyViolation } from '../storage/pg-errors.js';
-import { findApiKeyById, insertApiKey, listApiKeysByOrg, revokeApiKey, touchApiKeys, type ApiKeyRow } from '../storage/repositories/api-keys.js';
+import { findApiKeyById, findApiKeysByIds, insertApiKey, listApiKeysByOrg, revokeApiKey, touchApiKeys, type ApiKeyRow } from '../storage/repositories/api-keys.js';
 import { formatApiKey, newApiKeyId, parseApiKey } from './api-key-format.js';
 import { ipAllowed, isValidAllowedIp, normaliseAllowedIp } from './ip-allow-list.js';
 import { createUsageTracker } from './last-used.js';
+import { createRecordCache } from '../shared/record-cache.js';
 
 /** Seed 000: "Expiration: key lifetime (30, 60, 90, or 365 days)". */
 export const API_KEY_LIFETIMES_DAYS = [30, 60, 90, 365] as const;
@@ -73,10 +74,17 @@ export function createApiKeys(deps: {
   onError: (error: unknown) => void;
 }) {
   const { db, audit, clock, changes } = deps;
-  const cache = new Map<string, { record: Promise<ApiKeyRecord | undefined>; loadedAt: number }>();
-  const CACHE_LIMIT = 50_000;
+  const cache = createRecordCache<ApiKeyRecord>({
+    load: async (id) => {
+      const row = await findApiKeyById(db, id);
+      return row ? { row } : undefined;
+    },
+    loadMany: async (ids) => new Map((await findApiKeysByIds(db, ids)).map((row) => [row.id, { row }])),
+    refreshMs: deps.cacheRefreshMs,
+    limit: 50_000,
+  });
   changes.subscribe((topic, id) => {
-    if (topic === 'api_key') cache.delete(id);
+    if (topic === 'api_key') cache.drop(id);
   });
   const usage = createUsageTracker({ flush: (uses) => touchApiKeys(db, uses), intervalMs: deps.lastUsedFlushMs, onError: deps.onError });
 
@@ -97,21 +105,8 @@ export function createApiKeys(deps: {
     status: row.revoked_at ? 'revoked' : row.expires_at <= clock.now() ? 'expired' : 'active',
   });
 
-  async function find(id: string): Promise<ApiKeyRecord | undefined> {
-    const entry = cache.get(id);
-    const now = Date.now();
-    if (entry && now - entry.loadedAt < deps.cacheRefreshMs) return entry.record;
-    if (!entry && cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-    const record = findApiKeyById(db, id).then(
-      (row) => (row ? { row } : undefined),
-      (error: unknown) => {
-        cache.delete(id); // a failed load must not stay cached
-        throw error;
-      },
-    );
-    cache.set(id, { record, loadedAt: now });
-    return record;
-  }
+  /** Cached lookup (record-cache.ts): what every API-key call reads. */
+  const find = (id: string) => cache.get(id);
 
   async function load(id: string): Promise<ApiKeyRow> {
     const row = await findApiKeyById(db, id);
@@ -245,7 +240,10 @@ export function createApiKeys(deps: {
     },
 
     flushUsage: usage.flush,
-    close: usage.close,
+    close() {
+      cache.close();
+      return usage.close();
+    },
   };
 }
 

@@ -17,7 +17,7 @@ import {
   type ClientRow,
 } from '../storage/repositories/clients.js';
 import { createUsageTracker } from './last-used.js';
-import { createRecordCache } from './record-cache.js';
+import { createRecordCache } from '../shared/record-cache.js';
 
 export type ClientType = ClientRow['type'];
 export const CLIENT_TYPES = ['m2m', 'web', 'spa', 'native'] as const satisfies readonly ClientType[];

@@ -1,4 +1,5 @@
 import { ValidationError } from '../shared/errors.js';
+import { createRecordCache } from '../shared/record-cache.js';
 import type { ChangeFeed } from '../storage/changes.js';
 import type { Db } from '../storage/db.js';
 import {
@@ -12,6 +13,11 @@ import type { Role } from './roles.js';
 
 const PERMISSION = /^[a-z][a-z0-9_.:-]{0,99}$/;
 
+const splitKey = (key: string): [Role, string] => {
+  const space = key.indexOf(' ');
+  return [key.slice(0, space) as Role, key.slice(space + 1)];
+};
+
 /** A missed notification (Postgres listener reconnecting) is corrected within this long. */
 const CACHE_TTL_MS = 60_000;
 
@@ -21,10 +27,20 @@ const CACHE_TTL_MS = 60_000;
  */
 export function createPermissions(deps: { db: Db; changes: ChangeFeed }) {
   const { db } = deps;
+  const readForApi = async (apiIdentifier: string, role: Role) =>
+    (await countApiPermissions(db, apiIdentifier)) === 0 ? undefined : listApiPermissionsForRole(db, apiIdentifier, role);
   // Every person's access token asks for its API's permissions (refresh included), while the
   // matrix changes by hand: answers are kept in process and dropped on any change, here or on
-  // another instance (the change feed).
-  const cache = new Map<string, { permissions: Promise<string[] | undefined>; at: number }>();
+  // another instance (the change feed); while Postgres is down they keep answering. Keyed by
+  // `<role> <api identifier>`; undefined: the API defines no permissions.
+  const cache = createRecordCache<string[]>({
+    load: (key) => {
+      const [role, apiIdentifier] = splitKey(key);
+      return readForApi(apiIdentifier, role);
+    },
+    refreshMs: CACHE_TTL_MS,
+    limit: 10_000,
+  });
   deps.changes.subscribe((topic) => {
     if (topic === 'permission') cache.clear();
   });
@@ -42,18 +58,10 @@ export function createPermissions(deps: { db: Db; changes: ChangeFeed }) {
 
     /** The `permissions` claim for a token to `apiIdentifier`; undefined when the API defines none. */
     forApi(apiIdentifier: string, role: Role): Promise<string[] | undefined> {
-      const key = `${role} ${apiIdentifier}`;
-      const cached = cache.get(key);
-      if (cached && Date.now() - cached.at < CACHE_TTL_MS) return cached.permissions;
-      const permissions = (async () => ((await countApiPermissions(db, apiIdentifier)) === 0 ? undefined : listApiPermissionsForRole(db, apiIdentifier, role)))();
-      if (cache.size > 10_000) cache.clear();
-      cache.set(key, { permissions, at: Date.now() });
-      // A failed read is not an answer: the next request asks the database again.
-      permissions.catch(() => {
-        if (cache.get(key)?.permissions === permissions) cache.delete(key);
-      });
-      return permissions;
+      return cache.get(`${role} ${apiIdentifier}`);
     },
+
+    close: cache.close,
 
     async defineForApi(apiId: string, permissions: string[]): Promise<void> {
       check(permissions);

@@ -1,15 +1,17 @@
 /**
- * A per-process cache of records read by id (credentials on the token path). Change
- * notifications drop an entry at once (`drop`); as a backstop for a notification that never
- * arrived, an entry older than `refreshMs` is re-read. That re-read does not hold up the request
- * that finds the entry old: it keeps the cached record, and the ids found old within
- * `batchWindowMs` are re-read together in one statement. A tenant with a thousand credentials in
- * use pays a few statements a second for this, not one per credential per interval on its
- * token path. While the database is down, entries keep serving what was last read.
+ * A per-process cache of records read by id (credentials, API keys, permissions: what the token
+ * and introspection paths read on every request). Change notifications drop an entry at once
+ * (`drop`, `clear`); as a backstop for a notification that never arrived, an entry older than
+ * `refreshMs` is re-read. That re-read does not hold up the request that finds the entry old: it
+ * keeps the cached record, and the ids found old within `batchWindowMs` are re-read together,
+ * in one statement when `loadMany` is given. A tenant with a thousand credentials in use pays a
+ * few statements a second for this, not one per credential per interval on its token path.
+ * While the database is down, entries keep serving what was last read.
  */
 export function createRecordCache<T>(deps: {
   load: (id: string) => Promise<T | undefined>;
-  loadMany: (ids: string[]) => Promise<Map<string, T>>;
+  /** Reads several at once; absent ids are records that no longer exist. */
+  loadMany?: (ids: string[]) => Promise<Map<string, T>>;
   refreshMs: number;
   limit: number;
   batchWindowMs?: number;
@@ -23,6 +25,17 @@ export function createRecordCache<T>(deps: {
   const entries = new Map<string, Entry>();
   const due = new Map<string, Entry>();
   const batchLimit = deps.batchLimit ?? 500;
+  const loadEach = async (ids: string[]) => {
+    const found = new Map<string, T>();
+    await Promise.all(
+      ids.map(async (id) => {
+        const record = await deps.load(id);
+        if (record !== undefined) found.set(id, record);
+      }),
+    );
+    return found;
+  };
+  const loadMany = deps.loadMany ?? loadEach;
   let timer: NodeJS.Timeout | undefined;
 
   function get(id: string): Promise<T | undefined> {
@@ -53,7 +66,7 @@ export function createRecordCache<T>(deps: {
     if (due.size > 0) timer = setTimeout(() => void refreshDue(), 0).unref();
     let found: Map<string, T>;
     try {
-      found = await deps.loadMany(batch.map(([id]) => id));
+      found = await loadMany(batch.map(([id]) => id));
     } catch {
       // Database unreachable: keep serving the cached records, and try again after refreshMs.
       const now = Date.now();
@@ -73,6 +86,10 @@ export function createRecordCache<T>(deps: {
     drop(id: string) {
       entries.delete(id);
       due.delete(id);
+    },
+    clear() {
+      entries.clear();
+      due.clear();
     },
     close() {
       if (timer) clearTimeout(timer);

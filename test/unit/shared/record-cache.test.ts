@@ -1,4 +1,4 @@
-import { createRecordCache } from '../../../src/credentials/record-cache.js';
+import { createRecordCache } from '../../../src/shared/record-cache.js';
 
 /** A table of records the cache reads, counting the statements it is sent. */
 function givenTable(rows: Record<string, string>) {
@@ -116,6 +116,34 @@ describe('the credential record cache', () => {
     await cache.get('a');
     await sleep(SETTLE_MS);
     expect(await cache.get('a')).toBe('a2');
+  });
+
+  test('without loadMany, old entries are re-read one by one, still in the background', async () => {
+    const table = givenTable({ a: 'a1', b: 'b1' });
+    const cache = createRecordCache<string>({ load: table.load, refreshMs: REFRESH_MS, limit: 100, batchWindowMs: 10 });
+    opened.push(cache);
+    await cache.get('a');
+    await cache.get('b');
+    table.table.set('a', 'a2');
+    table.table.delete('b');
+    await sleep(REFRESH_MS + 20);
+
+    expect([await cache.get('a'), await cache.get('b')]).toEqual(['a1', 'b1']);
+    await sleep(SETTLE_MS);
+
+    expect([await cache.get('a'), await cache.get('b')]).toEqual(['a2', undefined]);
+    expect(table.statements).toEqual([['a'], ['b'], ['a'], ['b']]);
+  });
+
+  test('clear drops every entry (a change that touches many records)', async () => {
+    const table = givenTable({ a: 'a1', b: 'b1' });
+    const cache = givenCache(table);
+    await cache.get('a');
+    await cache.get('b');
+    table.table.set('a', 'a2');
+    table.table.set('b', 'b2');
+    cache.clear();
+    expect([await cache.get('a'), await cache.get('b')]).toEqual(['a2', 'b2']);
   });
 
   test('keeps at most `limit` entries', async () => {
