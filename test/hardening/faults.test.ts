@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 
 import { givenMachineCredential } from '../support/factories.js';
 import { createFaultProxy, throughProxy } from '../support/fault-proxy.js';
+import { introspect } from '../support/management.js';
 import { postJson } from '../support/oauth.js';
 import { CALLBACK, authorizationRequest, givenApplication, givenPerson, redeem, relyingParty } from '../support/people.js';
 import { createEnvironment, startTessera, usingPostgres, usingRedis, type RunningTessera, type TestEnvironment } from '../support/tessera.js';
@@ -123,6 +124,24 @@ describe('Redis unreachable from the start', () => {
     }
     expect(status).toBe(200);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+  });
+  test('an API key and a credential already in use keep working through an outage longer than the cache refresh', async () => {
+    const caller = await givenMachineCredential(server.core);
+    const { key } = await server.core.apiKeys.create({ orgId: caller.org.id, owner: 'deploy-bot', name: 'CI', role: 'editor', expiresInDays: 30, actor: 'test' });
+    expect((await introspect(server, caller, key)).body).toMatchObject({ active: true, org: caller.org.id });
+
+    await proxy.cut();
+    try {
+      // Past the refresh interval: the entries are old, their re-read fails, and they keep answering.
+      await new Promise((resolve) => setTimeout(resolve, server.config.KEY_REFRESH_INTERVAL * 1000 + 200));
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const answer = await introspect(server, caller, key);
+        expect({ status: answer.status, body: answer.body, serverErrors }).toMatchObject({ status: 200, body: { active: true, org: caller.org.id } });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await proxy.restore();
+    }
   });
 });
 
