@@ -1,3 +1,6 @@
+// First: may restart the process with its allocator configured (see the module).
+import './runtime/malloc-arenas.js';
+
 import { createServer } from 'node:http';
 
 import { createTessera } from './app.js';
