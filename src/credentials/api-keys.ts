@@ -3,6 +3,7 @@ import type { Role } from '../orgs/roles.js';
 import type { Clock } from '../shared/clock.js';
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import { digestSecret, digestsEqual } from '../shared/random.js';
+import { createRecordCache } from '../shared/record-cache.js';
 import type { ChangeFeed } from '../storage/changes.js';
 import type { Db } from '../storage/db.js';
 import { isForeignKeyViolation } from '../storage/pg-errors.js';
@@ -10,7 +11,6 @@ import { findApiKeyById, findApiKeysByIds, insertApiKey, listApiKeysByOrg, revok
 import { formatApiKey, newApiKeyId, parseApiKey } from './api-key-format.js';
 import { ipAllowed, isValidAllowedIp, normaliseAllowedIp } from './ip-allow-list.js';
 import { createUsageTracker } from './last-used.js';
-import { createRecordCache } from '../shared/record-cache.js';
 
 /** Seed 000: "Expiration: key lifetime (30, 60, 90, or 365 days)". */
 export const API_KEY_LIFETIMES_DAYS = [30, 60, 90, 365] as const;

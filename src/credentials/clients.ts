@@ -3,6 +3,7 @@ import type { Role } from '../orgs/roles.js';
 import type { Clock } from '../shared/clock.js';
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import { digestSecret, digestsEqual, newId, newSecret } from '../shared/random.js';
+import { createRecordCache } from '../shared/record-cache.js';
 import type { ChangeFeed } from '../storage/changes.js';
 import type { Db } from '../storage/db.js';
 import { isForeignKeyViolation } from '../storage/pg-errors.js';
@@ -17,7 +18,6 @@ import {
   type ClientRow,
 } from '../storage/repositories/clients.js';
 import { createUsageTracker } from './last-used.js';
-import { createRecordCache } from '../shared/record-cache.js';
 
 export type ClientType = ClientRow['type'];
 export const CLIENT_TYPES = ['m2m', 'web', 'spa', 'native'] as const satisfies readonly ClientType[];

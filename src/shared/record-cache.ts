@@ -61,7 +61,11 @@ export function createRecordCache<T>(deps: {
 
   async function refreshDue() {
     timer = undefined;
-    const batch = [...due].slice(0, batchLimit);
+    const batch: Array<[string, Entry]> = [];
+    for (const pair of due) {
+      if (batch.length === batchLimit) break;
+      batch.push(pair);
+    }
     for (const [id] of batch) due.delete(id);
     if (due.size > 0) timer = setTimeout(() => void refreshDue(), 0).unref();
     let found: Map<string, T>;

@@ -146,6 +146,18 @@ describe('the credential record cache', () => {
     expect([await cache.get('a'), await cache.get('b')]).toEqual(['a2', 'b2']);
   });
 
+  test('re-reads at most `batchLimit` records per statement', async () => {
+    const table = givenTable({ a: 'a1', b: 'b1', c: 'c1', d: 'd1', e: 'e1' });
+    const cache = createRecordCache<string>({ load: table.load, loadMany: table.loadMany, refreshMs: REFRESH_MS, limit: 100, batchWindowMs: 10, batchLimit: 2 });
+    opened.push(cache);
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    for (const id of ids) await cache.get(id);
+    await sleep(REFRESH_MS + 20);
+    for (const id of ids) await cache.get(id);
+    await sleep(SETTLE_MS);
+    expect(table.statements.slice(ids.length)).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+  });
+
   test('keeps at most `limit` entries', async () => {
     const table = givenTable(Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`k${i}`, `v${i}`])));
     const cache = givenCache(table);
