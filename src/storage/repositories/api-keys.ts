@@ -2,6 +2,7 @@ import type { Insertable, Selectable } from 'kysely';
 
 import type { Db } from '../db.js';
 import type { ApiKeysTable } from '../schema.js';
+import { updateLastUsed } from './last-used-update.js';
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
@@ -36,13 +37,4 @@ export const revokeApiKey = (db: Db, id: string, at: Date) =>
   db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
 
 /** Last-used times arrive coalesced, one batch per interval (issue 4). */
-export const touchApiKeys = async (db: Db, uses: ReadonlyMap<string, Date>) => {
-  for (const [id, at] of uses) {
-    await db
-      .updateTable('api_keys')
-      .set({ last_used_at: at })
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
-      .execute();
-  }
-};
+export const touchApiKeys = (db: Db, uses: ReadonlyMap<string, Date>) => updateLastUsed(db, 'api_keys', uses);

@@ -2,6 +2,7 @@ import type { Insertable, Selectable } from 'kysely';
 
 import type { Db } from '../db.js';
 import type { ClientsTable } from '../schema.js';
+import { updateLastUsed } from './last-used-update.js';
 
 export type ClientRow = Selectable<ClientsTable>;
 
@@ -68,13 +69,4 @@ export const revokeClient = (db: Db, id: string, at: Date) =>
     .executeTakeFirst();
 
 /** One statement for many clients: last-used times are flushed in batches, never per request. */
-export const touchClients = async (db: Db, uses: ReadonlyMap<string, Date>) => {
-  for (const [id, at] of uses) {
-    await db
-      .updateTable('clients')
-      .set({ last_used_at: at })
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
-      .execute();
-  }
-};
+export const touchClients = (db: Db, uses: ReadonlyMap<string, Date>) => updateLastUsed(db, 'clients', uses);
