@@ -68,6 +68,7 @@ export function createRecordCache<T>(deps: {
     }
     for (const [id] of batch) due.delete(id);
     if (due.size > 0) timer = setTimeout(() => void refreshDue(), 0).unref();
+    if (batch.length === 0) return; // all dropped (change notifications) within the window
     let found: Map<string, T>;
     try {
       found = await loadMany(batch.map(([id]) => id));

@@ -13,7 +13,7 @@ export const findApiKeyById = (db: Db, id: string) =>
   db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
 
 export const findApiKeysByIds = (db: Db, ids: string[]) =>
-  ids.length === 0 ? Promise.resolve([]) : db.selectFrom('api_keys').selectAll().where('id', 'in', ids).execute();
+  db.selectFrom('api_keys').selectAll().where('id', 'in', ids).execute();
 
 /** Keyset page of an organization's keys, oldest first; `owner` narrows to one owner's keys. */
 export const listApiKeysByOrg = (

@@ -13,7 +13,7 @@ export const findClientById = (db: Db, id: string) =>
   db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
 
 export const findClientsByIds = (db: Db, ids: string[]) =>
-  ids.length === 0 ? Promise.resolve([]) : db.selectFrom('clients').selectAll().where('id', 'in', ids).execute();
+  db.selectFrom('clients').selectAll().where('id', 'in', ids).execute();
 
 export const listClientsByOrg = (
   db: Db,

@@ -158,6 +158,17 @@ describe('the credential record cache', () => {
     expect(table.statements.slice(ids.length)).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
   });
 
+  test('sends no statement when every entry found old was dropped before its re-read', async () => {
+    const table = givenTable({ a: 'a1' });
+    const cache = givenCache(table);
+    await cache.get('a');
+    await sleep(REFRESH_MS + 20);
+    await cache.get('a'); // found old: due for the next batch
+    cache.drop('a'); // a change notification within the batch window
+    await sleep(SETTLE_MS);
+    expect(table.statements).toEqual([['a']]);
+  });
+
   test('keeps at most `limit` entries', async () => {
     const table = givenTable(Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`k${i}`, `v${i}`])));
     const cache = givenCache(table);
