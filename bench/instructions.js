@@ -36,6 +36,9 @@ const out = mkdtempSync(path.join(tmpdir(), 'tessera-callgrind-'));
 // JIT-compiled code rewrites itself: valgrind must re-check every page it translated.
 const valgrind = ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}/callgrind.out.%p`, '--dump-instr=no'];
 const underValgrind = { wrap: valgrind, readyMs: 15 * 60_000 };
+// With MALLOC_ARENA_MAX unset, Tessera replaces its process once to set it (src/runtime/malloc-arenas.ts);
+// valgrind does not follow that execve, so the counted server would run outside callgrind.
+process.env.MALLOC_ARENA_MAX = '2';
 // vgdb names its pipes after $HOST, which Tessera's environment sets to the address it binds;
 // both servers here get the same one, so callgrind_control finds them.
 const vgdbEnv = { ...process.env, HOST: '127.0.0.1' };
