@@ -50,3 +50,25 @@ export function sizeClientModelCache(provider: Provider, maxSize: number): void 
   if (!internals || !('dynamicClients' in internals)) throw new Error('oidc-provider no longer keeps dynamicClients; check internals.ts');
   internals.dynamicClients = new (LRU as new (options: { maxSize: number }) => unknown)({ maxSize });
 }
+
+/**
+ * oidc-provider's Client.find reads stored metadata through the adapter, serialises it to JSON and
+ * hashes it to find the model it built, on every token request. Tessera's credential cache hands
+ * out one record object until the credential changes, so the model is remembered per record
+ * object. Anything else (no record, a revoked or unreadable one) goes through oidc-provider's find,
+ * and a model is only remembered if the record it was looked up for is still the current one.
+ */
+export function rememberClientModels(provider: Provider, currentRecord: (id: string) => Promise<object | undefined>): void {
+  const Client = provider.Client as unknown as { find(id: string): Promise<object | undefined> };
+  const find = Client.find.bind(Client);
+  const models = new WeakMap<object, object>();
+  Client.find = async (id: string) => {
+    const record = typeof id === 'string' ? await currentRecord(id).catch(() => undefined) : undefined;
+    if (!record) return find(id);
+    const remembered = models.get(record);
+    if (remembered) return remembered;
+    const model = await find(id);
+    if (model && (await currentRecord(id).catch(() => undefined)) === record) models.set(record, model);
+    return model;
+  };
+}

@@ -5,7 +5,7 @@ import type { SigningKeys } from '../keys/signing-keys.js';
 import type { Logger } from '../observability/logger.js';
 import type { AuditLog } from '../observability/audit.js';
 import { createConfiguration, type ConfigurationDeps } from './configuration.js';
-import { acknowledgeUpstreamBodyParsing, replaceKeystore, sizeClientModelCache } from './internals.js';
+import { acknowledgeUpstreamBodyParsing, rememberClientModels, replaceKeystore, sizeClientModelCache } from './internals.js';
 import { providerSigningKeys } from './signing-key.js';
 
 /** Client models oidc-provider keeps built: every credential of a large tenant in use at once. */
@@ -24,6 +24,10 @@ export async function createProvider(deps: ConfigurationDeps & {
   const provider = new Provider(deps.issuer, createConfiguration(deps));
   provider.proxy = deps.trustProxy;
   sizeClientModelCache(provider, CLIENT_MODELS_KEPT);
+  rememberClientModels(provider, async (id) => {
+    const record = await deps.clients.find(id);
+    return record && !record.revokedAt ? record : undefined;
+  });
 
   provider.on('grant.success', (ctx) => {
     const clientId = ctx.oidc.client?.clientId;

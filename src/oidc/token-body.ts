@@ -72,8 +72,9 @@ async function readParams(ctx: Context, limit: number): Promise<Params> {
   const chunks = await readBody(ctx, limit);
   const body = Buffer.concat(chunks).toString('utf8');
   if (body.length === 0) return {};
-  if (ctx.is('application/json', 'application/*+json')) return parseJsonParams(body);
-  if (ctx.is('application/x-www-form-urlencoded')) return parseFormParams(body);
+  const type = ctx.is('application/x-www-form-urlencoded', 'application/json', 'application/*+json');
+  if (type === 'application/x-www-form-urlencoded') return parseFormParams(body);
+  if (type) return parseJsonParams(body);
   throw new BadRequestBody('the request body must be application/x-www-form-urlencoded or application/json');
 }
 

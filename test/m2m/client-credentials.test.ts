@@ -174,6 +174,30 @@ describe('a tenant with hundreds of machine credentials in use', () => {
     expect(response.status).toBe(200);
     expect(await Client.find(clientId)).toBe(modelBefore);
   });
+
+  test('repeat token requests reuse the model without re-reading and re-hashing its metadata; a rotation is read at once', async () => {
+    const { api, clientId, clientSecret } = await givenMachineCredential(server.core);
+    const ask = (secret: string) => postJson(tokenUrl(), { client_id: clientId, client_secret: secret, audience: api.identifier, grant_type: 'client_credentials' });
+    expect((await ask(clientSecret)).status).toBe(200);
+    const storedMetadata = server.tessera.provider.Client.adapter as { find(id: string): Promise<unknown> };
+    const find = storedMetadata.find;
+    const reads: string[] = [];
+    storedMetadata.find = (id: string) => {
+      reads.push(id);
+      return find.call(storedMetadata, id);
+    };
+    try {
+      for (let i = 0; i < 3; i += 1) expect((await ask(clientSecret)).status).toBe(200);
+      expect(reads.filter((id) => id === clientId)).toHaveLength(0);
+
+      const { secret } = await server.core.clients.rotateSecret(clientId, { gracePeriodSeconds: 0, actor: 'test' });
+      expect((await ask(secret)).status).toBe(200);
+      expect((await ask(clientSecret)).status).toBe(401);
+      expect(reads.filter((id) => id === clientId).length).toBeGreaterThan(0);
+    } finally {
+      storedMetadata.find = find;
+    }
+  });
 });
 
 describe('a credential changed behind Tessera\'s back (no change notification)', () => {
