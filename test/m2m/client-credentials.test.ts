@@ -179,7 +179,7 @@ describe('a tenant with hundreds of machine credentials in use', () => {
     const { api, clientId, clientSecret } = await givenMachineCredential(server.core);
     const ask = (secret: string) => postJson(tokenUrl(), { client_id: clientId, client_secret: secret, audience: api.identifier, grant_type: 'client_credentials' });
     expect((await ask(clientSecret)).status).toBe(200);
-    const storedMetadata = server.tessera.provider.Client.adapter as { find(id: string): Promise<unknown> };
+    const storedMetadata = (server.tessera.provider.Client as unknown as { adapter: { find(id: string): Promise<unknown> } }).adapter;
     const find = storedMetadata.find;
     const reads: string[] = [];
     storedMetadata.find = (id: string) => {
