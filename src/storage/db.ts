@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Config } from '../config/load.js';
 import { DependencyUnavailableError } from '../shared/errors.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { detachPoolFromRequests } from './detached-pool.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -53,6 +54,7 @@ export async function openStorage(
 
 function openPostgres(poolConfig: pg.PoolConfig, kind: 'postgres' | 'pglite-socket'): Storage & { pool: pg.Pool } {
   const pool = new pg.Pool(poolConfig);
+  detachPoolFromRequests(pool);
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   // A checked-out client has no 'error' listener in pg-pool, so a connection dropped mid-query

@@ -1,0 +1,33 @@
+import { AsyncResource } from 'node:async_hooks';
+
+import type pg from 'pg';
+
+type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void;
+
+/**
+ * A pool connection and its idle timer outlive the request that happened to open or release
+ * them. Node's AsyncLocalStorage ties every socket and timer to the context it was created in,
+ * and oidc-provider keeps each request's whole Koa context in one: a connection opened during a
+ * token or sign-in request kept that request (its parsed body included) alive for as long as
+ * the connection lived, one per pooled connection. The pool is entered from the context it was
+ * made in instead; callers' own awaits still resume in their context.
+ */
+export function detachPoolFromRequests(pool: pg.Pool): void {
+  const home = new AsyncResource('tessera.postgres-pool');
+  const connect = pool.connect.bind(pool) as (callback: ConnectCallback) => void;
+  const detachRelease = (client: pg.PoolClient) => {
+    const release = client.release;
+    client.release = (error?: Error | boolean) => home.runInAsyncScope(() => release.call(client, error));
+  };
+  const connectDetached = (callback: ConnectCallback) =>
+    home.runInAsyncScope(() =>
+      connect((error, client, done) => {
+        if (client) detachRelease(client);
+        callback(error, client, done);
+      }),
+    );
+  pool.connect = ((callback?: ConnectCallback) => {
+    if (callback) return connectDetached(callback);
+    return new Promise<pg.PoolClient>((resolve, reject) => connectDetached((error, client) => (error || !client ? reject(error) : resolve(client))));
+  }) as typeof pool.connect;
+}
