@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 
 import type pg from 'pg';
 
-type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void;
+type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void;
 
 /**
  * A pool connection and its idle timer outlive the request that happened to open or release
@@ -22,8 +22,9 @@ export function detachPoolFromRequests(pool: pg.Pool): void {
   const connectDetached = (callback: ConnectCallback) =>
     home.runInAsyncScope(() =>
       connect((error, client, done) => {
-        if (client) detachRelease(client);
-        callback(error, client, done);
+        if (!client) return callback(error, client, done);
+        detachRelease(client);
+        callback(error, client, client.release);
       }),
     );
   pool.connect = ((callback?: ConnectCallback) => {
