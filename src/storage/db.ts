@@ -8,8 +8,8 @@ import pg from 'pg';
 
 import type { Config } from '../config/load.js';
 import { DependencyUnavailableError } from '../shared/errors.js';
-import { PGliteDialect } from './pglite-dialect.js';
 import { detachPoolFromRequests } from './detached-pool.js';
+import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
