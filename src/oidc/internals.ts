@@ -54,21 +54,29 @@ export function sizeClientModelCache(provider: Provider, maxSize: number): void 
 /**
  * oidc-provider's Client.find reads stored metadata through the adapter, serialises it to JSON and
  * hashes it to find the model it built, on every token request. Tessera's credential cache hands
- * out one record object until the credential changes, so the model is remembered per record
- * object. Anything else (no record, a revoked or unreadable one) goes through oidc-provider's find,
- * and a model is only remembered if the record it was looked up for is still the current one.
+ * out one record object until the credential changes (or is re-read), so the model is remembered
+ * per record object. Anything else (no record, an unreadable one) goes through oidc-provider's
+ * find, which also refuses revoked credentials; a model is only remembered if the record it was
+ * looked up for is still the current one, so it was built from that record.
  */
-export function rememberClientModels(provider: Provider, currentRecord: (id: string) => Promise<object | undefined>): void {
+export function rememberClientModels(provider: Provider, findRecord: (id: string) => Promise<object | undefined>): void {
   const Client = provider.Client as unknown as { find(id: string): Promise<object | undefined> };
   const find = Client.find.bind(Client);
   const models = new WeakMap<object, object>();
+  const currentRecord = async (id: string) => {
+    try {
+      return await findRecord(id);
+    } catch {
+      return undefined; // oidc-provider's find reports the outage
+    }
+  };
   Client.find = async (id: string) => {
-    const record = typeof id === 'string' ? await currentRecord(id).catch(() => undefined) : undefined;
+    const record = typeof id === 'string' ? await currentRecord(id) : undefined;
     if (!record) return find(id);
     const remembered = models.get(record);
     if (remembered) return remembered;
     const model = await find(id);
-    if (model && (await currentRecord(id).catch(() => undefined)) === record) models.set(record, model);
+    if (model && (await currentRecord(id)) === record) models.set(record, model);
     return model;
   };
 }

@@ -24,10 +24,7 @@ export async function createProvider(deps: ConfigurationDeps & {
   const provider = new Provider(deps.issuer, createConfiguration(deps));
   provider.proxy = deps.trustProxy;
   sizeClientModelCache(provider, CLIENT_MODELS_KEPT);
-  rememberClientModels(provider, async (id) => {
-    const record = await deps.clients.find(id);
-    return record && !record.revokedAt ? record : undefined;
-  });
+  rememberClientModels(provider, deps.clients.find);
 
   provider.on('grant.success', (ctx) => {
     const clientId = ctx.oidc.client?.clientId;

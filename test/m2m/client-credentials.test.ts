@@ -169,6 +169,9 @@ describe('a tenant with hundreds of machine credentials in use', () => {
 
     // oidc-provider's own cache holds 100 models; 250 other credentials in use would push this one out.
     for (const { client } of others) await Client.find(client.id);
+    // Re-read the unchanged record, as the cache's periodic backstop does: a new record object,
+    // so the model must come from oidc-provider's cache rather than the one remembered per record.
+    await server.core.changes.publish('client', clientId);
     const response = await postJson(tokenUrl(), { client_id: clientId, client_secret: clientSecret, audience: api.identifier, grant_type: 'client_credentials' });
 
     expect(response.status).toBe(200);
