@@ -1,13 +1,13 @@
 // Same-machine A/B of two builds on one flow: `node bench/ab.js <dir A> <dir B>`, each dir a
 // built checkout (npm run build) with its own bench/. Starts both on Postgres + Redis, alternates
 // rounds (order flipped each round, so drift cancels out) and prints requests/s and server CPU
-// per request (all threads) for each. Knobs: AB_KIND (refresh | login | cc, the JSON-body
+// per request (all threads) and peak RSS for each. Knobs: AB_KIND (refresh | login | cc, the JSON-body
 // client_credentials request of the main bench), AB_ROUNDS (6),
 // AB_SECONDS (5), AB_CONNECTIONS (16). Never part of npm test.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { cpuSeconds, databaseCpu, databaseCpuSince, median, pairedRatio, runLoad } from './lib.js';
+import { cpuSeconds, databaseCpu, databaseCpuSince, median, memory, pairedRatio, runLoad } from './lib.js';
 import { clientCredentialsRequest } from './tessera.js';
 
 const dirs = process.argv.slice(2).map((dir) => path.resolve(dir));
@@ -50,10 +50,11 @@ try {
       process.stderr.write(`ab: round ${round + 1}/${rounds} ${server.dir}: ${result.rps.toFixed(0)} rps, ${cpuMs.toFixed(3)} ms CPU (Postgres ${dbCpuMs.toFixed(3)}), ${result.errors} errors\n`);
     }
   }
+  for (const server of servers) server.peakRssMb = Math.round(memory(server.tessera.pid).peakMb);
 } finally {
   await Promise.all(servers.map((server) => server.tessera.stop().catch(() => {})));
 }
-for (const server of servers) console.log(`${server.dir}: ${kind} median ${median(server.rps).toFixed(0)} rps, ${median(server.cpu).toFixed(3)} ms CPU per request (Postgres: ${median(server.dbCpu).toFixed(3)} ms)`);
+for (const server of servers) console.log(`${server.dir}: ${kind} median ${median(server.rps).toFixed(0)} rps, ${median(server.cpu).toFixed(3)} ms CPU per request (Postgres: ${median(server.dbCpu).toFixed(3)} ms), peak RSS ${server.peakRssMb} MB`);
 const [a, b] = servers;
 const paired = (of) => pairedRatio(a[of], b[of]).toFixed(3);
 console.log(`B ÷ A, median of per-round ratios: CPU per request ${paired('cpu')}, requests/s ${paired('rps')}`);
