@@ -70,6 +70,9 @@ provider.use(async (ctx, next) => {
   return next();
 });
 
+// A clean exit on SIGTERM, so --cpu-prof (BENCH_CPU_PROF) writes its profile.
+process.on('SIGTERM', () => process.exit(0));
+
 const warn = console.warn;
 console.warn = () => {}; // the one-time "upstream body parser" notice is expected here
 provider.listen(port, '127.0.0.1', () => {

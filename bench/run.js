@@ -3,7 +3,7 @@
 // Knobs: BENCH_DURATION (s per round, 5), BENCH_ROUNDS (5), BENCH_WARMUP (s, 3),
 // BENCH_CONNECTIONS (16), BENCH_PREWARM (s per server before the first scenario, 15),
 // BENCH_SIGN_SECONDS (5), BENCH_SOAK=1 (adds a 4-minute RSS soak),
-// BENCH_CPU_PROF=dir (Tessera runs with --cpu-prof; profile written there at the end),
+// BENCH_CPU_PROF=dir (Tessera and the baseline run with --cpu-prof; profiles written there at the end),
 // BENCH_ONLY=cc_form,... (subset of scenarios), BENCH_MANY_CREDENTIALS (1000: cc_many's credentials).
 // DATABASE_URL / REDIS_URL are honoured.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,7 +57,9 @@ const peerEnv = (port) => ({
   BENCH_CLIENT_SECRET: tessera.seed.clientSecret, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPES: SCOPES.join(' '),
 });
 const reachable = (port) => async () => (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).ok;
-const baseline = await startServer('baseline', [here('baseline-oidc-provider.js')], { env: peerEnv(4101), ready: reachable(4101) });
+// The baseline's profile is named, so it can be told from Tessera's next to it.
+const baselineProfile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--cpu-prof-name', 'baseline.cpuprofile'] : [];
+const baseline = await startServer('baseline', [...baselineProfile, here('baseline-oidc-provider.js')], { env: peerEnv(4101), ready: reachable(4101) });
 const peer = await startServer('peer', [here('peer-oauth2-server.js')], { env: peerEnv(4102), ready: reachable(4102) });
 // The bench credentials' secrets, for the load worker; removed at the end.
 const requestsDir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-requests-'));
