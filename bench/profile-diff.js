@@ -1,26 +1,20 @@
 // Where one server spends more main-thread time per request than another, from two V8
-// .cpuprofile files (BENCH_CPU_PROF=dir writes Tessera's and baseline.cpuprofile there).
+// .cpuprofile files (BENCH_CPU_PROF=dir writes Tessera's and baseline.cpuprofile there; Tessera's
+// is the larger CPU.*.cpuprofile, the small one is its process before it re-executes itself).
 // Usage: node bench/profile-diff.js <A.cpuprofile> <A rps> <B.cpuprofile> <B rps> [top=40]
 // Both servers ran the same rounds for the same time, so requests/s stands in for the request
 // count; self time ÷ rps is then comparable per request. Lines: A − B as a share of B's busy
 // time per request, A's and B's self time per request (µs·s, relative units), the function.
-import { readFileSync } from 'node:fs';
+import { readCpuProfile } from './cpu-profile.js';
 
 const [fileA, rpsA, fileB, rpsB, topArg] = process.argv.slice(2);
 if (!fileB || !Number(rpsA) || !Number(rpsB)) throw new Error('usage: node bench/profile-diff.js <A.cpuprofile> <A rps> <B.cpuprofile> <B rps> [top]');
 const top = Number(topArg ?? 40);
 
+// Idle time is not work: it is left out of both sides.
 function selfTimes(file) {
-  const profile = JSON.parse(readFileSync(file, 'utf8'));
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const self = new Map();
-  profile.samples.forEach((id, i) => {
-    const { functionName, url, lineNumber } = byId.get(id).callFrame;
-    if (functionName === '(idle)') return;
-    const where = url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}` : '';
-    const key = `${functionName || '(anonymous)'} ${where}`.trim();
-    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
-  });
+  const { self } = readCpuProfile(file);
+  self.delete('(idle)');
   return self;
 }
 

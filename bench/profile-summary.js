@@ -1,19 +1,9 @@
 // Top self-time functions of a V8 .cpuprofile (from BENCH_CPU_PROF=dir), to say where the token
 // path's time goes. Usage: node bench/profile-summary.js <file.cpuprofile> [top=25]
-import { readFileSync } from 'node:fs';
+import { readCpuProfile } from './cpu-profile.js';
 
-const profile = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const { profile, byId, self } = readCpuProfile(process.argv[2]);
 const top = Number(process.argv[3] ?? 25);
-const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-const self = new Map();
-// Sample i lasted timeDeltas[i + 1]; self time goes to the leaf frame sampled.
-profile.samples.forEach((id, i) => {
-  const node = byId.get(id);
-  const { functionName, url, lineNumber } = node.callFrame;
-  const where = url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}` : '';
-  const key = `${functionName || '(anonymous)'} ${where}`.trim();
-  self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
-});
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 const idle = self.get('(idle)') ?? 0;
 console.log(`total ${(total / 1e6).toFixed(1)} s, busy ${(((total - idle) / total) * 100).toFixed(1)} %`);
