@@ -55,7 +55,7 @@ async function freshDatabase(baseUrl, name) {
  * Starts Tessera with one API, organization and machine credential seeded (`seed`), plus
  * `moreCredentials` others in the same organization (`seed.more`: a tenant with many in use).
  */
-export async function startTessera({ port, profileDir, database = 'tessera_bench', wrap, readyMs, moreCredentials = 0 }) {
+export async function startTessera({ port, profileDir, database = 'tessera_bench', wrap, readyMs, log, moreCredentials = 0 }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-'));
   const databaseUrl = await freshDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', database);
   const env = {
@@ -101,6 +101,7 @@ export async function startTessera({ port, profileDir, database = 'tessera_bench
     env,
     wrap,
     readyMs,
+    log,
     ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
   });
   return {
