@@ -2,8 +2,10 @@
 // the same Node flags (README, "Where the survivors come from"). Prints, per server, requests/s,
 // scavenges, bytes promoted per request, scavenge and mark-compact pause per request, and RSS.
 // Environment: PROBE_FLAGS (default: --max-semi-space-size=8), PROBE_BASELINE_FLAGS (default:
-// PROBE_FLAGS), PROBE_SECONDS (10), PROBE_BODY (json or form).
+// PROBE_FLAGS), PROBE_SECONDS (10), PROBE_BODY (json or form), PROBE_FLOW (cc, or refresh:
+// refresh-token rotations, Tessera only, driven by flow-worker.js as the bench drives them).
 import { exportJWK, generateKeyPair } from 'jose';
+import { probeLogin } from './features.js';
 import { memory, runLoad, startServer } from './lib.js';
 import { AUDIENCE, SCOPES, clientCredentialsRequest, startTessera } from './tessera.js';
 
@@ -44,11 +46,16 @@ const baseline = await startServer('baseline', [...baselineFlags, '--trace-gc-nv
   env, log: traces.baseline.write, ready: async () => (await fetch('http://127.0.0.1:4101/.well-known/jwks.json')).ok,
 });
 const request = clientCredentialsRequest(tessera.seed, process.env.PROBE_BODY ?? 'json');
+const refreshes = process.env.PROBE_FLOW === 'refresh' ? { kind: 'refresh', login: (await probeLogin(tessera)).login, connections: 16 } : undefined;
+const measure = (url, warmUp, onStarted) =>
+  refreshes
+    ? runLoad({ ...refreshes, seconds: warmUp ? 6 : seconds }, 'flow-worker.js', onStarted) // the clock starts after its logins
+    : (onStarted(), runLoad({ url: `${url}/oauth/token`, ...request, connections: 16, seconds: warmUp ? 8 : seconds }));
 try {
-  for (const [name, server, url] of [['tessera', tessera, tessera.url], ['baseline', baseline, 'http://127.0.0.1:4101']]) {
-    await runLoad({ url: `${url}/oauth/token`, ...request, connections: 16, seconds: 8 }); // warm-up
-    traces[name].measuring = true;
-    const load = await runLoad({ url: `${url}/oauth/token`, ...request, connections: 16, seconds });
+  const servers = [['tessera', tessera, tessera.url], ...(refreshes ? [] : [['baseline', baseline, 'http://127.0.0.1:4101']])];
+  for (const [name, server, url] of servers) {
+    await measure(url, true, () => {});
+    const load = await measure(url, false, () => { traces[name].measuring = true; });
     traces[name].measuring = false;
     console.log(name, JSON.stringify({ rps: Math.round(load.rps), statusCodes: load.statusCodes, ...summarise(traces[name].lines, load.total), memory: memory(server.pid) }));
   }

@@ -3,6 +3,7 @@ import type { Account, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import type { Memberships } from '../orgs/memberships.js';
 import type { Permissions } from '../orgs/permissions.js';
 import type { Users } from '../orgs/users.js';
+import { requestScoped } from '../shared/request-scoped.js';
 import type { GrantActor, GrantOrganizations } from './grant-organizations.js';
 import { toOidcError } from './outage.js';
 
@@ -29,15 +30,11 @@ const NOBODY: Actor = { user: undefined, acting: undefined };
  * One token request asks "who is this and what do they act as" two or three times (findAccount,
  * the access token's claims, the ID token's); the answer cannot change within a request, so it
  * is read once — one query joining the person, the grant's organization and the membership —
- * kept for the request (keyed by its context) and read afresh by the next one.
+ * kept on the request's context and read afresh by the next one.
  */
-const perRequest = new WeakMap<object, Map<string, Promise<Actor>>>();
+const actorsOfRequest = requestScoped<Map<string, Promise<Actor>>>('tessera.actors-of-request');
 
-function memoOf(ctx: object) {
-  let memo = perRequest.get(ctx);
-  if (!memo) perRequest.set(ctx, (memo = new Map()));
-  return memo;
-}
+const memoOf = (ctx: object) => actorsOfRequest.getOrCreate(ctx, () => new Map());
 
 /** An actor read together with the refresh token (adapters/postgres.ts): this request asks no more. */
 export function rememberActor(ctx: object, grantId: string, userId: string, actor: GrantActor | undefined) {

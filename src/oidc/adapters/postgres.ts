@@ -1,6 +1,7 @@
 import Provider from 'oidc-provider';
 
 import type { Clock } from '../../shared/clock.js';
+import { requestScoped } from '../../shared/request-scoped.js';
 import type { Db } from '../../storage/db.js';
 import { guard } from '../../storage/db.js';
 import {
@@ -22,7 +23,7 @@ import type { Adapter, AdapterPayload, OnReplay } from './types.js';
  * the refresh token, then its grant, then the person (three round trips), and consumes the token
  * just before saving its successor (two more). The token is read with its grant and person in
  * one statement, and the consumption travels with the successor's save in another: two round
- * trips a refresh. Keyed by the request's context (oidc-provider's AsyncLocalStorage), so
+ * trips a refresh. Kept on the request's context (oidc-provider's AsyncLocalStorage), so
  * nothing outlives the request; outside a request (the CLI, tests) every call goes straight on.
  */
 interface RequestState {
@@ -32,7 +33,7 @@ interface RequestState {
   pendingConsume?: string;
 }
 
-const states = new WeakMap<object, RequestState>();
+const requestStates = requestScoped<RequestState>('tessera.postgres-request-state');
 
 type StoredRow = { payload: Record<string, unknown>; consumed_at: Date | null };
 
@@ -56,14 +57,12 @@ export function createPostgresStore(deps: {
   function requestState(): RequestState | undefined {
     const ctx = currentRequest();
     if (!ctx) return undefined;
-    let state = states.get(ctx);
-    if (!state) states.set(ctx, (state = { ctx, grants: new Map() }));
-    return state;
+    return requestStates.getOrCreate(ctx, () => ({ ctx, grants: new Map() }));
   }
   /** This request's state if it has one; other reads and saves make none. */
   const existingState = (): RequestState | undefined => {
     const ctx = currentRequest();
-    return ctx ? states.get(ctx) : undefined;
+    return ctx ? requestStates.get(ctx) : undefined;
   };
 
   const consume = (model: string, id: string) => guard(() => consumePayload(db, model, id, clock.now()));
@@ -148,7 +147,7 @@ export function createPostgresStore(deps: {
      * nothing (no promise) for the many requests that left none: it runs on every token request.
      */
     settle(ctx: object): Promise<unknown> | undefined {
-      const state = states.get(ctx);
+      const state = requestStates.get(ctx);
       const id = state?.pendingConsume;
       if (!id) return undefined;
       state.pendingConsume = undefined;
