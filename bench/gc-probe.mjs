@@ -39,27 +39,30 @@ function summarise(lines, requests) {
 const traces = { tessera: gcLog(), baseline: gcLog() };
 process.env.BENCH_NODE_FLAGS = [...flags, '--trace-gc-nvp'].join(' ');
 const tessera = await startTessera({ port: 4100, log: traces.tessera.write });
-const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-const jwk = { ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'RS256', use: 'sig' };
-const env = { PORT: '4101', BENCH_JWK: JSON.stringify(jwk), BENCH_CLIENT_ID: tessera.seed.clientId, BENCH_CLIENT_SECRET: tessera.seed.clientSecret, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPES: SCOPES.join(' ') };
-const baseline = await startServer('baseline', [...baselineFlags, '--trace-gc-nvp', new URL('./baseline-oidc-provider.js', import.meta.url).pathname], {
-  env, log: traces.baseline.write, ready: async () => (await fetch('http://127.0.0.1:4101/.well-known/jwks.json')).ok,
-});
-const request = clientCredentialsRequest(tessera.seed, process.env.PROBE_BODY ?? 'json');
 const refreshes = process.env.PROBE_FLOW === 'refresh' ? { kind: 'refresh', login: (await probeLogin(tessera)).login, connections: 16 } : undefined;
-const measure = (url, warmUp, onStarted) =>
+const servers = [['tessera', tessera, tessera.url]];
+if (!refreshes) {
+  const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'RS256', use: 'sig' };
+  const env = { PORT: '4101', BENCH_JWK: JSON.stringify(jwk), BENCH_CLIENT_ID: tessera.seed.clientId, BENCH_CLIENT_SECRET: tessera.seed.clientSecret, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPES: SCOPES.join(' ') };
+  const baseline = await startServer('baseline', [...baselineFlags, '--trace-gc-nvp', new URL('./baseline-oidc-provider.js', import.meta.url).pathname], {
+    env, log: traces.baseline.write, ready: async () => (await fetch('http://127.0.0.1:4101/.well-known/jwks.json')).ok,
+  });
+  servers.push(['baseline', baseline, 'http://127.0.0.1:4101']);
+}
+const request = clientCredentialsRequest(tessera.seed, process.env.PROBE_BODY ?? 'json');
+// Both workers print {"event":"started"} as their clock starts (flow-worker.js after its logins).
+const measure = (url, duration, onStarted) =>
   refreshes
-    ? runLoad({ ...refreshes, seconds: warmUp ? 6 : seconds }, 'flow-worker.js', onStarted) // the clock starts after its logins
-    : (onStarted(), runLoad({ url: `${url}/oauth/token`, ...request, connections: 16, seconds: warmUp ? 8 : seconds }));
+    ? runLoad({ ...refreshes, seconds: duration }, 'flow-worker.js', onStarted)
+    : runLoad({ url: `${url}/oauth/token`, ...request, connections: 16, seconds: duration }, 'load-worker.js', onStarted);
 try {
-  const servers = [['tessera', tessera, tessera.url], ...(refreshes ? [] : [['baseline', baseline, 'http://127.0.0.1:4101']])];
   for (const [name, server, url] of servers) {
-    await measure(url, true, () => {});
-    const load = await measure(url, false, () => { traces[name].measuring = true; });
+    await measure(url, 8, () => {}); // warm-up
+    const load = await measure(url, seconds, () => { traces[name].measuring = true; });
     traces[name].measuring = false;
     console.log(name, JSON.stringify({ rps: Math.round(load.rps), statusCodes: load.statusCodes, ...summarise(traces[name].lines, load.total), memory: memory(server.pid) }));
   }
 } finally {
-  await baseline.stop();
-  await tessera.stop();
+  for (const [, server] of servers.reverse()) await server.stop();
 }

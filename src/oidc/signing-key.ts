@@ -1,10 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createPrivateKey, createPublicKey, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 
 import type { JWK } from 'jose';
 import { ExternalSigningKey } from 'oidc-provider';
 
 import { SIGNING_ALG } from '../keys/signing-keys.js';
+import { outsideAnyRequest } from '../shared/outside-requests.js';
 
 /**
  * One of Tessera's RS256 keys as oidc-provider signs with it. Given a private JWK, oidc-provider
@@ -13,16 +13,6 @@ import { SIGNING_ALG } from '../keys/signing-keys.js';
  * imported once does the same RSASSA-PKCS1-v1_5 / SHA-256 signature on libuv's pool, ≈ 20–40 µs
  * cheaper per token here (bench/sign-limit.js shows the gap); every token path signs once or twice.
  */
-/**
- * A signing job on libuv's pool keeps the async context it was started in — oidc-provider's
- * AsyncLocalStorage store, which is the request's Koa ctx — until V8 collects the job, and that
- * waits for a mark-compact: every scavenge in between finds each finished request reachable and
- * promotes it whole (≈ 10 KB a token request, bench/gc-probe.mjs). Started from this snapshot,
- * taken at load outside any request, a job holds nothing of the request; the caller's `await`
- * still resumes in the request's context, which promise reactions carry on their own.
- */
-const outsideAnyRequest = AsyncLocalStorage.snapshot();
-
 class RsaSigningKey extends ExternalSigningKey {
   readonly #kid: string;
   readonly #privateKey: KeyObject;
@@ -48,6 +38,7 @@ class RsaSigningKey extends ExternalSigningKey {
     return this.#publicKey;
   }
 
+  /** Started outside the request's async context, so the job does not keep the request alive. */
   override sign(data: Uint8Array): Promise<Uint8Array> {
     return outsideAnyRequest(
       () => new Promise<Uint8Array>((resolve, reject) => {

@@ -1,6 +1,6 @@
-import { AsyncResource } from 'node:async_hooks';
-
 import type pg from 'pg';
+
+import { outsideAnyRequest } from '../shared/outside-requests.js';
 
 type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: Error | boolean) => void) => void;
 
@@ -9,18 +9,17 @@ type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefi
  * them. Node's AsyncLocalStorage ties every socket and timer to the context it was created in,
  * and oidc-provider keeps each request's whole Koa context in one: a connection opened during a
  * token or sign-in request kept that request (its parsed body included) alive for as long as
- * the connection lived, one per pooled connection. The pool is entered from the context it was
- * made in instead; callers' own awaits still resume in their context.
+ * the connection lived, one per pooled connection. The pool is entered from outside any request
+ * instead (src/shared/outside-requests.ts).
  */
 export function detachPoolFromRequests(pool: pg.Pool): void {
-  const home = new AsyncResource('tessera.postgres-pool');
   const connect = pool.connect.bind(pool) as (callback: ConnectCallback) => void;
   const detachRelease = (client: pg.PoolClient) => {
     const release = client.release;
-    client.release = (error?: Error | boolean) => home.runInAsyncScope(() => release.call(client, error));
+    client.release = (error?: Error | boolean) => outsideAnyRequest(() => release.call(client, error));
   };
   const connectDetached = (callback: ConnectCallback) =>
-    home.runInAsyncScope(() =>
+    outsideAnyRequest(() =>
       connect((error, client, done) => {
         if (!client) return callback(error, client, done);
         detachRelease(client);
