@@ -4,10 +4,10 @@
 // Environment: PROBE_FLAGS (default: --max-semi-space-size=8), PROBE_BASELINE_FLAGS (default:
 // PROBE_FLAGS), PROBE_SECONDS (10), PROBE_BODY (json or form), PROBE_FLOW (cc, or refresh:
 // refresh-token rotations, Tessera only, driven by flow-worker.js as the bench drives them).
-import { exportJWK, generateKeyPair } from 'jose';
 import { probeLogin } from './features.js';
-import { memory, runLoad, startServer } from './lib.js';
-import { AUDIENCE, SCOPES, clientCredentialsRequest, startTessera } from './tessera.js';
+import { memory, runLoad } from './lib.js';
+import { peerSigningJwk, startPeerServer } from './peers.js';
+import { clientCredentialsRequest, startTessera } from './tessera.js';
 
 const words = (text) => text.split(' ').filter(Boolean);
 const flags = words(process.env.PROBE_FLAGS ?? '--max-semi-space-size=8');
@@ -42,13 +42,8 @@ const tessera = await startTessera({ port: 4100, log: traces.tessera.write });
 const refreshes = process.env.PROBE_FLOW === 'refresh' ? { kind: 'refresh', login: (await probeLogin(tessera)).login, connections: 16 } : undefined;
 const servers = [['tessera', tessera, tessera.url]];
 if (!refreshes) {
-  const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'RS256', use: 'sig' };
-  const env = { PORT: '4101', BENCH_JWK: JSON.stringify(jwk), BENCH_CLIENT_ID: tessera.seed.clientId, BENCH_CLIENT_SECRET: tessera.seed.clientSecret, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPES: SCOPES.join(' ') };
-  const baseline = await startServer('baseline', [...baselineFlags, '--trace-gc-nvp', new URL('./baseline-oidc-provider.js', import.meta.url).pathname], {
-    env, log: traces.baseline.write, ready: async () => (await fetch('http://127.0.0.1:4101/.well-known/jwks.json')).ok,
-  });
-  servers.push(['baseline', baseline, 'http://127.0.0.1:4101']);
+  const baseline = await startPeerServer('baseline', { port: 4101, jwk: await peerSigningJwk(), seed: tessera.seed, flags: [...baselineFlags, '--trace-gc-nvp'], log: traces.baseline.write });
+  servers.push(['baseline', baseline, baseline.url]);
 }
 const request = clientCredentialsRequest(tessera.seed, process.env.PROBE_BODY ?? 'json');
 // Both workers print {"event":"started"} as their clock starts (flow-worker.js after its logins).

@@ -15,12 +15,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { exportJWK, generateKeyPair } from 'jose';
 
 import { probeLogin } from './features.js';
 import { loginFlow, refresh } from './flows.js';
-import { startServer } from './lib.js';
-import { AUDIENCE, SCOPES, clientCredentialsRequest, serverNodeFlags, startTessera } from './tessera.js';
+import { peerSigningJwk, startPeerServer } from './peers.js';
+import { clientCredentialsRequest, serverNodeFlags, startTessera } from './tessera.js';
 
 const num = (name, fallback) => Number(process.env[name] ?? fallback);
 const REQUESTS = num('BENCH_IR_REQUESTS', 400);
@@ -28,7 +27,6 @@ const WARMUP = num('BENCH_IR_WARMUP', 300);
 const CONCURRENCY = 4;
 const ONLY = process.env.BENCH_IR_FLOW === 'refresh' ? 'tessera' : process.env.BENCH_IR_ONLY;
 const FLOW = process.env.BENCH_IR_FLOW ?? 'client_credentials';
-const here = (file) => new URL(file, import.meta.url).pathname;
 const log = (line) => process.stderr.write(`bench:instructions: ${line}\n`);
 
 if (spawnSync('valgrind', ['--version']).status !== 0) throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
@@ -98,8 +96,6 @@ async function measure(name, server, send) {
 }
 
 const results = {};
-const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-const jwk = { ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'RS256', use: 'sig' };
 log('starting Tessera under callgrind (a few minutes: everything runs ~50× slower)');
 const tessera = await startTessera({ port: 4120, database: 'tessera_instructions', ...underValgrind });
 const BODY = process.env.BENCH_IR_BODY ?? 'form';
@@ -112,15 +108,10 @@ try {
   } else if (ONLY !== 'baseline') results.tessera = await measure('tessera', tessera, fetchOnce(`${tessera.url}/oauth/token`, ccRequest));
   if (ONLY !== 'tessera') {
     log('starting the baseline under callgrind');
-    const env = { PORT: '4121', HOST: '127.0.0.1', BENCH_JWK: JSON.stringify(jwk), BENCH_CLIENT_ID: tessera.seed.clientId, BENCH_CLIENT_SECRET: tessera.seed.clientSecret, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPES: SCOPES.join(' ') };
     // The same Node flags as Tessera's, so the comparison is of the code, not the heap settings.
-    const baseline = await startServer('baseline', [...serverNodeFlags(), here('baseline-oidc-provider.js')], {
-      env,
-      ready: async () => (await fetch('http://127.0.0.1:4121/.well-known/jwks.json')).ok,
-      ...underValgrind,
-    });
+    const baseline = await startPeerServer('baseline', { port: 4121, jwk: await peerSigningJwk(), seed: tessera.seed, flags: serverNodeFlags(), env: { HOST: '127.0.0.1' }, ...underValgrind });
     try {
-      results.baseline = await measure('baseline', baseline, fetchOnce('http://127.0.0.1:4121/oauth/token', ccRequest));
+      results.baseline = await measure('baseline', baseline, fetchOnce(`${baseline.url}/oauth/token`, ccRequest));
     } finally {
       await baseline.stop();
     }

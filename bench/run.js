@@ -9,11 +9,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
-import { exportJWK, generateKeyPair } from 'jose';
 
 import { probeApiKeyIntrospection, probeLogin } from './features.js';
-import { cpuSeconds, decodeJwt, median, memory, NODE, pinning, runJson, runLoad, startServer } from './lib.js';
-import { AUDIENCE, SCOPES, clientCredentialsRequest, startTessera } from './tessera.js';
+import { cpuSeconds, decodeJwt, median, memory, NODE, pinning, runJson, runLoad } from './lib.js';
+import { peerSigningJwk, startPeerServer } from './peers.js';
+import { AUDIENCE, clientCredentialsRequest, startTessera } from './tessera.js';
 
 const num = (name, fallback) => Number(process.env[name] ?? fallback);
 // This VM's speed moves by ±20 % within minutes: five short alternated rounds give a steadier
@@ -48,23 +48,17 @@ log('sign limit (RS256, one core)');
 results.signLimit = runJson(0, here('sign-limit.js'), [String(num('BENCH_SIGN_SECONDS', 5))]);
 
 // 2. Three servers sharing one key size and the same claims; Tessera on Postgres + Redis.
-const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-const jwk = { ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'RS256', use: 'sig' };
+const jwk = await peerSigningJwk();
 log('starting Tessera (Postgres + Redis), baseline and peer');
 const tessera = await startTessera({ port: 4100, profileDir: process.env.BENCH_CPU_PROF, moreCredentials: MANY });
-const peerEnv = (port) => ({
-  PORT: String(port), BENCH_JWK: JSON.stringify(jwk), BENCH_CLIENT_ID: tessera.seed.clientId,
-  BENCH_CLIENT_SECRET: tessera.seed.clientSecret, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPES: SCOPES.join(' '),
-});
-const reachable = (port) => async () => (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).ok;
 // The baseline's profile is named, so it can be told from Tessera's next to it.
 const baselineProfile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--cpu-prof-name', 'baseline.cpuprofile'] : [];
-const baseline = await startServer('baseline', [...baselineProfile, here('baseline-oidc-provider.js')], { env: peerEnv(4101), ready: reachable(4101) });
-const peer = await startServer('peer', [here('peer-oauth2-server.js')], { env: peerEnv(4102), ready: reachable(4102) });
+const baseline = await startPeerServer('baseline', { port: 4101, jwk, seed: tessera.seed, flags: baselineProfile });
+const peer = await startPeerServer('peer', { port: 4102, jwk, seed: tessera.seed });
 // The bench credentials' secrets, for the load worker; removed at the end.
 const requestsDir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-requests-'));
 const manyRequestsFile = path.join(requestsDir, 'many-credentials.json');
-const servers = { tessera: { ...tessera, url: tessera.url }, baseline: { ...baseline, url: 'http://127.0.0.1:4101' }, peer: { ...peer, url: 'http://127.0.0.1:4102' } };
+const servers = { tessera, baseline, peer };
 
 try {
   // Every server gets the same request body (Auth0 style: secret in the body, audience, scope).
